@@ -1,0 +1,73 @@
+"""Entry point of the `roster` command: builds the parser from the command modules.
+
+Each command lives in its own module exposing `register(subparsers)`, which adds
+a sub-parser whose `handler` default is a function `(args) -> int` (the exit
+code). This module only wires them; it holds no command logic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from runtime import __version__
+
+COMMAND_MODULES = (
+    "runtime.cli.check",
+    "runtime.cli.fmt",
+    "runtime.cli.new",
+    "runtime.cli.explain",
+    "runtime.cli.schema",
+    "runtime.cli.graph",
+    "runtime.cli.export",
+    "runtime.cli.keys",
+)
+
+DESCRIPTION = """\
+Agent Roster: design, check, simulate and run rosters of AI agents.
+
+A roster file (NAME.roster.yaml) says which agents exist, which model each one
+uses, which tools each may touch, who delegates to whom and where a human must
+approve. Start with `roster new my-team --template support-triage`, then
+`roster check my-team.roster.yaml`.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roster",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"roster {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a command not built yet; the rest still work
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        code: int = handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

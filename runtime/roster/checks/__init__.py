@@ -1,0 +1,1 @@
+"""Governance checks: the rule registry, the rules, and the engine that runs them."""

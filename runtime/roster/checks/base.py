@@ -1,0 +1,140 @@
+"""What a governance rule is, what it reports, and the registry of all rules.
+
+A `Rule` has a stable code (R01...), a default severity, the sources it
+rests on, a long explanation for `roster explain`, and one of two shapes:
+
+- node scope: `check_node(ctx, node_id)` reports findings owned by that node
+  and may read only the node, its incident edges, the nodes at their other
+  ends and the roster settings. After an edit only the touched nodes and
+  their neighbours are re-checked.
+- roster scope: `check(ctx)` looks at the whole graph and is re-run only when
+  an edit touches one of its `triggers`.
+
+A `Finding` carries the rule, severity, a message that says what is wrong, a
+fix, the ids of the nodes and edges it concerns (primary first) and the YAML
+path of the spot to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from runtime.roster.checks.context import CheckContext
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+# Change classes an edit produces; roster-scope rules list the ones they depend on.
+TRIGGER_DELEGATION: Final = "edges:delegates_to"
+TRIGGER_TOOL_ACCESS: Final = "edges:uses"
+TRIGGER_ESCALATION: Final = "edges:escalates_to"
+TRIGGER_NODES: Final = "nodes"  # a node added, removed or renamed
+TRIGGER_AGENT: Final = "props:agent"
+TRIGGER_TOOL: Final = "props:tool"
+TRIGGER_HUMAN: Final = "props:human"
+TRIGGER_SERVER: Final = "props:mcp_server"
+TRIGGER_META: Final = "meta"
+ALL_TRIGGERS: Final = frozenset(
+    {TRIGGER_DELEGATION, TRIGGER_TOOL_ACCESS, TRIGGER_ESCALATION, TRIGGER_NODES,
+     TRIGGER_AGENT, TRIGGER_TOOL, TRIGGER_HUMAN, TRIGGER_SERVER, TRIGGER_META}
+)
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    fix: str
+    subjects: tuple[str, ...]
+    path: Path = ()
+    acknowledged: bool = False
+
+    @property
+    def subject(self) -> str:
+        return self.subjects[0] if self.subjects else ""
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity is Severity.ERROR and not self.acknowledged
+
+
+NodeCheck = Callable[["CheckContext", str], Iterable[Finding]]
+RosterCheck = Callable[["CheckContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    title: str
+    severity: Severity
+    explain: str
+    anchors: tuple[str, ...] = ()
+    check_node: NodeCheck | None = None
+    check: RosterCheck | None = None
+    triggers: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def scope(self) -> str:
+        return "node" if self.check_node is not None else "roster"
+
+    def finding(
+        self,
+        message: str,
+        fix: str,
+        subjects: Iterable[str],
+        path: Path = (),
+        severity: Severity | None = None,
+    ) -> Finding:
+        return Finding(self.code, severity or self.severity, message, fix, tuple(subjects), path)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    if rule.code in RULES:
+        raise ValueError(f"rule {rule.code} registered twice")
+    if (rule.check_node is None) == (rule.check is None):
+        raise ValueError(f"rule {rule.code} needs exactly one of check_node or check")
+    RULES[rule.code] = rule
+    return rule
+
+
+def node_rule(
+    code: str, title: str, severity: Severity, explain: str, anchors: tuple[str, ...] = ()
+) -> Callable[[NodeCheck], NodeCheck]:
+    """Decorator registering a node-scope rule."""
+
+    def wrap(fn: NodeCheck) -> NodeCheck:
+        register(Rule(code, title, severity, explain, anchors, check_node=fn))
+        return fn
+
+    return wrap
+
+
+def roster_rule(
+    code: str,
+    title: str,
+    severity: Severity,
+    explain: str,
+    triggers: Iterable[str],
+    anchors: tuple[str, ...] = (),
+) -> Callable[[RosterCheck], RosterCheck]:
+    """Decorator registering a roster-scope rule re-run when one of `triggers` changes."""
+
+    def wrap(fn: RosterCheck) -> RosterCheck:
+        register(Rule(code, title, severity, explain, anchors, check=fn,
+                      triggers=frozenset(triggers)))
+        return fn
+
+    return wrap

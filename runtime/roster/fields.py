@@ -1,0 +1,202 @@
+"""Checking one mapping of raw YAML values against its property specs.
+
+`read_props` turns a dict from the file into typed keyword values for a model
+constructor, or raises a `RosterLoadError` naming the path, what was expected
+and a fix (with "did you mean" for misspelt keys). `write_props` is the
+inverse used by the writer. Values of key-reference fields are never echoed
+in a message: a literal key typed there must not be printed to a terminal.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from runtime.roster.errors import RosterLoadError
+from runtime.roster.model import freeze
+from runtime.roster.props import PropSpec, PropType
+
+Path = tuple[str | int, ...]
+ID_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,62}\Z")
+_REF = re.compile(r"(keyring:[^/\s]+/\S+|env:[A-Za-z_][A-Za-z0-9_]*)\Z")
+_SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+
+
+def did_you_mean(word: str, candidates: Sequence[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return f"text ({value[:40]!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def fail(path: Path, message: str, *, expected: str | None = None, hint: str | None = None) -> None:
+    raise RosterLoadError(message, path=path, expected=expected, hint=hint)
+
+
+def check_keys(raw: Mapping[str, Any], allowed: Sequence[str], path: Path, what: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            hint = did_you_mean(key, allowed) or (
+                "custom data belongs under 'extensions' with an x- prefix"
+            )
+            fail((*path, key), f"unknown key {key!r} in {what}", hint=hint,
+                 expected="one of: " + ", ".join(allowed))
+
+
+def expect_mapping(value: Any, path: Path, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        fail(path, f"{what} must be a mapping, found {type_name(value)}",
+             expected="key: value lines indented under it")
+    return value
+
+
+def check_id(value: Any, path: Path, what: str) -> str:
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        suggestion = slugify(str(value))
+        fail(path, f"{what} {value!r} is not a valid id",
+             expected="lowercase letters, digits and '-', starting with a letter, up to 63",
+             hint=f"use {suggestion!r}" if suggestion else None)
+    return value
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    slug = re.sub(r"^[^a-z]+", "", slug)
+    return slug[:63]
+
+
+def _number(value: Any, spec: PropSpec, path: Path, *, whole: bool) -> int | float:
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    if not whole:
+        ok = ok or isinstance(value, float)
+    if not ok:
+        fail(path, f"expected {'a whole number' if whole else 'a number'}, found {type_name(value)}",
+             hint="write a plain number without quotes" if isinstance(value, str) else None)
+    if isinstance(value, float) and not math.isfinite(value):
+        fail(path, "expected a finite number", hint="write a number such as 10 or 2.5")
+    if spec.minimum is not None and (
+        value <= spec.minimum if spec.exclusive_minimum else value < spec.minimum
+    ):
+        bound = "greater than" if spec.exclusive_minimum else "at least"
+        fail(path, f"{value} is out of range", expected=f"{bound} {spec.minimum:g}")
+    if spec.maximum is not None and value > spec.maximum:
+        fail(path, f"{value} is out of range", expected=f"at most {spec.maximum:g}")
+    return value
+
+
+def string_list(value: Any, path: Path) -> tuple[str, ...]:
+    if isinstance(value, str):
+        fail(path, "expected a list, found text", hint=f"write it as a list: [{value}]")
+    if not isinstance(value, list):
+        fail(path, f"expected a list of text, found {type_name(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            fail((*path, i), f"expected text, found {type_name(item)}", hint="quote it")
+    return tuple(value)
+
+
+def read_value(spec: PropSpec, value: Any, path: Path) -> Any:  # noqa: C901 - one branch per type
+    t = spec.type
+    if t in (PropType.STRING, PropType.MULTILINE, PropType.MODEL, PropType.ID_REF, PropType.URL):
+        if not isinstance(value, str):
+            fail(path, f"expected text, found {type_name(value)}",
+                 hint=f"quote it: {spec.name}: \"{value}\"" if isinstance(value, int | float | bool) else None)
+        return value
+    if t is PropType.CHOICE:
+        if not isinstance(value, str) or (spec.choices and value not in spec.choices):
+            hint = did_you_mean(str(value), spec.choices) if isinstance(value, str) else None
+            fail(path, f"{type_name(value) if not isinstance(value, str) else repr(value)} is not allowed here",
+                 expected="one of: " + ", ".join(spec.choices), hint=hint)
+        return value
+    if t is PropType.INT:
+        return _number(value, spec, path, whole=True)
+    if t is PropType.NUMBER:
+        return _number(value, spec, path, whole=False)
+    if t is PropType.BOOL:
+        if not isinstance(value, bool):
+            fail(path, f"expected true or false, found {type_name(value)}")
+        return value
+    if t in (PropType.STRING_LIST, PropType.PATH_LIST):
+        return string_list(value, path)
+    if t is PropType.TAGS:
+        items = string_list(value, path)
+        for i, item in enumerate(items):
+            if spec.choices and item not in spec.choices:
+                fail((*path, i), f"{item!r} is not a known {spec.name[:-1] or spec.name}",
+                     expected="one of: " + ", ".join(spec.choices),
+                     hint=did_you_mean(item, spec.choices))
+            if item in items[:i]:
+                fail((*path, i), f"{item!r} is listed twice", hint="remove the repeat")
+        return items
+    if t is PropType.KEY_REF:
+        if not isinstance(value, str) or not _REF.match(value):
+            fail(path, "expected a key reference; the value here is not one (not shown)",
+                 expected="keyring:SERVICE/NAME or env:VAR",
+                 hint="store the key with `roster keys set NAME` and write keyring:agent-roster/NAME")
+        return value
+    if t is PropType.SHA256:
+        if not isinstance(value, str) or not _SHA256.match(value):
+            fail(path, f"expected a sha256 hex digest, found {type_name(value)}",
+                 expected="64 lowercase hex characters")
+        return value
+    if t is PropType.OBJECT:
+        return freeze(expect_mapping(value, path, spec.name))
+    raise AssertionError(f"unhandled property type {t}")
+
+
+def read_props(
+    raw: Mapping[str, Any], specs: Sequence[PropSpec], path: Path, what: str,
+    *, extra: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Typed values of the spec'd keys present in `raw` (None values count as unset)."""
+    by_name = {spec.name: spec for spec in specs}
+    check_keys(raw, [*by_name, *extra], path, what)
+    out: dict[str, Any] = {}
+    for spec in specs:
+        if spec.name not in raw or raw[spec.name] is None:
+            if spec.required:
+                fail(path, f"{what} needs '{spec.name}'", expected=spec.help or spec.name)
+            continue
+        out[spec.name] = read_value(spec, raw[spec.name], (*path, spec.name))
+    return out
+
+
+def read_extensions(value: Any, path: Path) -> Mapping[str, Any]:
+    mapping = expect_mapping(value, path, "extensions")
+    for key in mapping:
+        if not key.startswith("x-"):
+            fail((*path, key), f"extension {key!r} needs a namespace",
+                 expected="a key starting with x-, e.g. x-claude-code", hint=f"rename it to 'x-{key}'")
+    return freeze(mapping)  # type: ignore[no-any-return]
+
+
+def write_props(obj: Any, specs: Sequence[PropSpec]) -> dict[str, Any]:
+    """The set fields of a model value, in spec order, as plain YAML data."""
+    from runtime.roster.model import thaw
+
+    out: dict[str, Any] = {}
+    for spec in specs:
+        value = getattr(obj, spec.name)
+        if value is None or (value == () and spec.type is not PropType.OBJECT):
+            continue
+        out[spec.name] = list(value) if isinstance(value, tuple) else thaw(value)
+    return out

@@ -1,0 +1,169 @@
+"""Reading and writing roster files: envelope, migration, located errors, safe saves.
+
+`load_roster` reads a file (size cap, UTF-8, safe YAML), checks the envelope
+(`format: agent-roster`, an integer `version`), migrates older versions,
+decodes the content, and turns any problem into a `RosterLoadError` that
+names file, line and column: the position index is built only when there is
+an error to place. `save_roster` writes deterministic bytes atomically after
+the secret scanner has looked at both the data and the final bytes; a file
+that would hold a literal secret is refused and nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runtime.roster import codec, yaml_read, yaml_write
+from runtime.roster.atomic import write_atomic
+from runtime.roster.errors import RosterLoadError, format_path
+from runtime.roster.migrations import CURRENT_VERSION, migrate
+from runtime.secrets.scanner import SecretHit, scan_text, scan_value
+
+
+@dataclass
+class LoadedRoster:
+    content: codec.RosterContent
+    source: Path | None
+    version_read: int
+    text: str
+
+    @property
+    def migrated(self) -> bool:
+        return self.version_read != CURRENT_VERSION
+
+    def position_index(self) -> dict[tuple[str | int, ...], tuple[int, int]]:
+        return yaml_read.position_index(self.text)
+
+
+class SecretInRosterError(Exception):
+    """A save or export was refused because the roster holds a literal secret."""
+
+    def __init__(self, hits: list[SecretHit], target: str) -> None:
+        self.hits = hits
+        places = sorted({format_path(hit.path) or "(file text)" for hit in hits})
+        kinds = sorted({hit.description for hit in hits})
+        super().__init__(
+            f"refusing to write {target}: it would contain {', '.join(kinds)} at "
+            f"{', '.join(places)}. Store the key with `roster keys set NAME` and put "
+            "keyring:agent-roster/NAME in its place. Nothing was written."
+        )
+
+
+def _envelope(data: Any) -> int:
+    if data is None:
+        raise RosterLoadError(
+            "the file is empty", line=1, column=1,
+            expected="a roster starting with 'format: agent-roster' and 'version: 1'",
+            hint="create one with `roster new NAME --template support-triage`",
+        )
+    if not isinstance(data, dict):
+        raise RosterLoadError(
+            f"a roster is a mapping of sections, found {type(data).__name__}",
+            line=1, column=1, expected="format: agent-roster, version: 1, agents: ...",
+        )
+    if data.get("format") != codec.FORMAT_NAME:
+        found = data.get("format")
+        raise RosterLoadError(
+            "this is not an Agent Roster file" + (f" (format is {found!r})" if found else ""),
+            path=("format",) if "format" in data else (),
+            expected=f"format: {codec.FORMAT_NAME} at the top of the file",
+            hint="add 'format: agent-roster' and 'version: 1' as the first two lines",
+        )
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise RosterLoadError(
+            "the roster has no integer 'version'",
+            path=("version",) if "version" in data else (),
+            expected=f"version: {CURRENT_VERSION}",
+        )
+    return version
+
+
+def _place(error: RosterLoadError, text: str | None, filename: str) -> RosterLoadError:
+    error.file = filename
+    if error.line is None and text is not None:
+        try:
+            index = yaml_read.position_index(text)
+        except Exception:  # the text failed to parse; keep the error unplaced
+            return error
+        where = yaml_read.locate(index, error.path, value=True)
+        if where is not None:
+            error.line, error.column = where
+    elif error.line is not None and text is not None and error.hint is None:
+        lines = text.splitlines()
+        if 0 < error.line <= len(lines) and "\t" in lines[error.line - 1][: (error.column or 1)]:
+            error.hint = "indent with spaces; YAML does not allow tabs for indentation"
+    return error
+
+
+def loads(data: bytes | str, *, filename: str = "<roster>", source: Path | None = None) -> LoadedRoster:
+    text: str | None = None
+    try:
+        text = yaml_read.decode(data) if isinstance(data, bytes) else data
+        raw = yaml_read.parse(text)
+        version = _envelope(raw)
+        migrated = migrate(raw, version)
+        content = codec.decode(migrated)
+    except RosterLoadError as error:
+        raise _place(error, text, filename) from None
+    except RecursionError:
+        raise RosterLoadError("the file nests too deeply", file=filename) from None
+    return LoadedRoster(content, source, version, text)
+
+
+def load_roster(path: str | Path) -> LoadedRoster:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RosterLoadError("file not found", file=str(path),
+                              hint="check the path; create a roster with `roster new`") from None
+    except IsADirectoryError:
+        raise RosterLoadError("this is a directory, not a roster file", file=str(path)) from None
+    except OSError as exc:
+        raise RosterLoadError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    return loads(data, filename=str(path), source=path)
+
+
+def to_data(content: codec.RosterContent) -> dict[str, Any]:
+    return codec.encode(content, CURRENT_VERSION)
+
+
+def dumps(content: codec.RosterContent) -> str:
+    return yaml_write.dumps(to_data(content))
+
+
+def guarded_bytes(data: dict[str, Any], target: str) -> bytes:
+    """The YAML bytes of `data`, or SecretInRosterError if any literal secret is in it."""
+    hits = scan_value(data)
+    text = yaml_write.dumps(data)
+    if not hits:
+        hits = scan_text(text)
+    if hits:
+        raise SecretInRosterError(hits, target)
+    return text.encode("utf-8")
+
+
+def save_roster(
+    content: codec.RosterContent,
+    path: str | Path,
+    *,
+    migrated_from: int | None = None,
+    keep_backup: bool = False,
+) -> None:
+    """Write atomically. After a migration the original is kept as NAME.vN.bak."""
+    path = Path(path)
+    payload = guarded_bytes(to_data(content), str(path))
+    backup = None
+    if migrated_from is not None and migrated_from != CURRENT_VERSION and path.exists():
+        backup = path.with_name(f"{path.name}.v{migrated_from}.bak")
+    elif keep_backup and path.exists():
+        backup = path.with_name(path.name + ".bak")
+    write_atomic(path, payload, backup=backup)
+
+
+def content_hash(content: codec.RosterContent) -> str:
+    return hashlib.sha256(dumps(content).encode("utf-8")).hexdigest()

@@ -1,0 +1,1 @@
+"""Credentials: keyring references, their resolution, and the secret scanner."""

@@ -1,0 +1,391 @@
+"""Find literal secrets in text and in nested values, and redact them.
+
+One responsibility: say where something that looks like a credential (an API key,
+token, private key or password) sits in a string or in a dict/list tree, without
+ever handing the secret itself back. Used by the export gate, the autosave writer,
+the log and audit redactor and paste detection (RELIABILITY.md, secret detection).
+
+Detection layers, most specific first (a later hit overlapping an earlier one is dropped):
+provider patterns (gitleaks-style, with a keyword pre-filter so a regex only runs when
+its prefix occurs), a keyword assignment (`api_key: ...`, `Bearer ...`), and
+high-entropy base64-like tokens. Our own credential references (`keyring:SERVICE/NAME`,
+`env:VAR`) are never secrets.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = [
+    "SecretHit",
+    "contains_secret",
+    "is_reference",
+    "redact",
+    "scan_text",
+    "scan_value",
+    "shannon_entropy",
+]
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SecretHit:
+    """One suspected secret: which rule fired and where; never the secret itself."""
+
+    rule: str
+    description: str
+    start: int
+    end: int
+    path: Path = ()
+    prefix: str = ""  # a non-secret head such as "sk-ant-api03-", shown by redacted()
+
+    def redacted(self) -> str:
+        """A display form such as "sk-ant-api03-…(108 chars)"."""
+        return f"{self.prefix}…({self.end - self.start} chars)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    name: str
+    description: str
+    pattern: re.Pattern[str]
+    keywords: tuple[str, ...] = ()  # the regex runs only if one occurs (a cheap pre-filter)
+    lower: bool = False  # pattern and keywords apply to the lowercased text
+    min_entropy: float = 3.0  # of the secret after its prefix
+
+
+def _rule(name: str, description: str, pattern: str, *keywords: str, lower: bool = False,
+          min_entropy: float = 3.0) -> _Rule:
+    return _Rule(name, description, re.compile(pattern), keywords, lower, min_entropy)
+
+
+_KEY = r"[A-Za-z0-9_-]"
+_END = r"(?![A-Za-z0-9_-])"
+_OPENAI = "an OpenAI API key"
+_GITHUB = "a GitHub token"
+
+# Order matters: of overlapping matches the earlier rule's wins. A pattern that starts with
+# a literal needs no keyword: the regex engine's own prefix search is as fast as `in`.
+_RULES: Final[tuple[_Rule, ...]] = (
+    _rule("anthropic-admin-api-key", "an Anthropic Admin API key",
+          rf"(?P<prefix>sk-ant-admin01-){_KEY}{{93}}AA{_END}", "sk-ant-"),
+    _rule("anthropic-api-key", "an Anthropic API key",
+          rf"(?P<prefix>sk-ant-api03-){_KEY}{{93}}AA{_END}", "sk-ant-"),
+    _rule("anthropic-key", "an Anthropic key (unrecognised variant)",
+          rf"(?P<prefix>sk-ant-[a-z]{{3,6}}\d{{2}}-){_KEY}{{20,}}", "sk-ant-"),
+    _rule("openai-api-key", _OPENAI,
+          rf"(?P<prefix>sk-(?:proj|svcacct|admin)-)(?:{_KEY}{{74}}|{_KEY}{{58}})T3BlbkFJ"
+          rf"(?:{_KEY}{{74}}|{_KEY}{{58}}){_END}", "T3BlbkFJ"),
+    _rule("openai-api-key", _OPENAI,
+          r"(?P<prefix>sk-)[a-zA-Z0-9]{20}T3BlbkFJ[a-zA-Z0-9]{20}", "T3BlbkFJ"),
+    _rule("openai-api-key", _OPENAI, rf"(?P<prefix>sk-(?:proj|svcacct|admin)-){_KEY}{{40,}}"),
+    _rule("aws-access-key-id", "an AWS access key ID",
+          r"\b(?P<prefix>A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
+          "AKIA", "ASIA", "ABIA", "ACCA", "A3T", min_entropy=2.5),
+    _rule("aws-secret-access-key", "an AWS secret access key",
+          r"aws[\w.-]{0,30}?(?:secret|sk)[\w.-]{0,30}[\"']?[ \t]*(?:=>|:=|=|:)[ \t]*[\"']?"
+          r"(?P<secret>[a-z0-9/+]{40})(?![a-z0-9/+=])", "aws", lower=True),
+    _rule("private-key", "a private key",
+          r"(?P<prefix>-----begin[ a-z0-9_-]{0,100}private key(?: block)?-----)"
+          r"[\s\S-]{64,}?key(?: block)?-----", "-----begin", lower=True, min_entropy=0.0),
+    _rule("github-token", _GITHUB, r"(?P<prefix>gh[pousr]_)[A-Za-z0-9]{36,255}"),
+    _rule("github-token", _GITHUB, r"(?P<prefix>github_pat_)[A-Za-z0-9_]{60,255}"),
+    _rule("gitlab-token", "a GitLab personal access token", rf"(?P<prefix>glpat-){_KEY}{{20,}}"),
+    _rule("slack-token", "a Slack token",
+          r"(?P<prefix>xox[abprs]-)(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{10,}"),
+    _rule("huggingface-token", "a Hugging Face token", r"(?P<prefix>hf_)[A-Za-z0-9]{30,}"),
+    _rule("stripe-secret-key", "a Stripe secret key",
+          r"(?P<prefix>[rs]k_(?:live|prod)_)[A-Za-z0-9]{10,99}", "k_live_", "k_prod_"),
+    _rule("google-api-key", "a Google API key", rf"(?P<prefix>AIza){_KEY}{{35}}{_END}"),
+    _rule("jwt", "a JSON Web Token",
+          r"(?P<prefix>eyJ)[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.(?:[A-Za-z0-9_-]{10,}={0,2})?",
+          min_entropy=0.0),
+)
+
+_ASSIGNMENT: Final = "keyword-assignment"
+_ASSIGNMENT_WORDS: Final = "a secret assigned to a credential field"
+_ENTROPY: Final = "high-entropy"
+_ENTROPY_WORDS: Final = "a random-looking string that may be a secret"
+
+# A credential-like name, an operator and a value; or "Bearer <token>". Matched on the
+# lowercased text at each occurrence of a credential word (found with str.find: fast).
+_CREDENTIAL_WORDS: Final = ("key", "token", "secret", "passw", "auth", "bearer", "cookie",
+                            "credential")
+_CREDENTIAL_KEY: Final = re.compile(
+    r"(?i)key|token|secret|passw|auth(?!or)|bearer|cookie|credential"
+)
+_DIGEST_KEY: Final = re.compile(
+    r"(?i)sha(?:\d+|(?![a-z]))|digest|checksum|fingerprint|integrity|(?<![a-z])hash(?:es)?(?![a-z])"
+)
+_ASSIGN_AT: Final = re.compile(
+    r"bearer[ \t]+(?P<bearer>[a-z0-9._~+/-]{12,}=*)"
+    r"|(?P<name>[a-z]+[\w.-]*)[\"']?[ \t]*(?:=>|:=|=|:)[ \t]*[\"']?"
+    r"(?:(?:bearer|basic|token)[ \t]+)?(?P<secret>[^\s\"'`,;(){}\[\]<>]+)"
+)
+_MIN_VALUE_LEN: Final = 12
+_MIN_VALUE_ENTROPY: Final = 3.0
+_MIN_HEX_SECRET: Final = 32
+
+# Base64-ish tokens, found on an ASCII mask of the text ("a" for a token character).
+_MIN_TOKEN_LEN: Final = 20
+_MIN_TOKEN_ENTROPY: Final = 4.5
+_MIN_TOKEN_DISTINCT: Final = math.ceil(2**_MIN_TOKEN_ENTROPY)  # entropy <= log2(distinct chars)
+_TOKEN_BYTES: Final = frozenset((string.ascii_letters + string.digits + "+/_-").encode())
+_TOKEN_MASK: Final = bytes(0x61 if b in _TOKEN_BYTES else 0x20 for b in range(256))
+_TOKEN_RUN: Final = re.compile(b"a" * _MIN_TOKEN_LEN + b"a*")  # a literal prefix: fast search
+
+_REFERENCE: Final = re.compile(
+    r"keyring:[A-Za-z0-9._@+-]+/[A-Za-z0-9._@+/-]+|env:[A-Za-z_][A-Za-z0-9_]*"
+)
+_PLACEHOLDER: Final = re.compile(
+    r"(?i)^(?:<[^<>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*|%[A-Za-z_]+%|(.)\1{5,})$|\.\.\.|…"
+    r"|(?:^|[^a-z])(?:your|my)[-_ ]?(?:own[-_ ]?)?(?:api|secret|token|key|pass|access|app|bot)"
+    r"|(?:^|[^a-z])(?:example|placeholder|changeme|change[-_]me|replace[-_]?me|redacted"
+    r"|dummy|insert[-_]here)(?:[^a-z]|$)"
+)
+_ALLOWED_TOKENS: Final = frozenset({"AKIAIOSFODNN7EXAMPLE"})  # AWS's documented example id
+_BENIGN_PREFIXES: Final = ("iVBORw0KGgo", "/9j/", "R0lGOD", "sha1-", "sha256-", "sha384-",
+                           "sha512-")  # base64 of PNG/JPEG/GIF headers; SRI digests
+_UUID: Final = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+_HEX: Final = re.compile(r"[0-9a-fA-F]+")
+_NUMBER: Final = re.compile(r"[+-]?\d[\d_.,]*(?:[eE][+-]?\d+)?")
+_SLUG_PART: Final = r"(?:[a-z]{1,15}\d{0,4}|\d{1,8})"
+_SLUG: Final = re.compile(rf"{_SLUG_PART}(?:[-_.]{_SLUG_PART})+")  # claude-sonnet-5-5, created_at
+_CONSTANT: Final = re.compile(r"[A-Z]{1,15}\d{0,4}(?:_[A-Z]{1,15}\d{0,4})+")  # ANTHROPIC_API_KEY
+_EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# No "@" in a benign URL: its userinfo part may hold a password.
+_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s@]*")
+_FILE_PATH: Final = re.compile(r"(?:~|\.{1,2})?/[\w.~/-]*|[A-Za-z]:\\[\w.\\ -]*")
+_PLAIN_WORD: Final = re.compile(r"[A-Za-z][a-z]+")
+_WHITESPACE: Final = re.compile(r"\s")
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of `text`'s own character distribution."""
+    n = len(text)
+    if n == 0:
+        return 0.0
+    return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
+
+
+def is_reference(value: str) -> bool:
+    """True for our credential references: "keyring:SERVICE/NAME" and "env:VAR"."""
+    return _REFERENCE.fullmatch(value) is not None
+
+
+def _is_placeholder(value: str) -> bool:
+    return value in _ALLOWED_TOKENS or _PLACEHOLDER.search(value) is not None
+
+
+def _is_benign_value(value: str) -> bool:
+    """Shapes that are never credentials even under a credential-like name."""
+    return (
+        is_reference(value)
+        or _is_placeholder(value)
+        or any(
+            p.fullmatch(value) is not None
+            for p in (_UUID, _NUMBER, _SLUG, _CONSTANT, _EMAIL, _URL, _FILE_PATH)
+        )
+    )
+
+
+def _looks_like_credential(value: str, *, digest_key: bool = False) -> bool:
+    """The test for a value under a credential-like name (a key or `name: value` in text)."""
+    if len(value) < _MIN_VALUE_LEN or is_reference(value) or _WHITESPACE.search(value):
+        return False
+    if shannon_entropy(value) < _MIN_VALUE_ENTROPY or _is_benign_value(value):
+        return False
+    if _HEX.fullmatch(value):  # bare hex is a digest unless long and not named as one
+        return len(value) >= _MIN_HEX_SECRET and not digest_key
+    return True
+
+
+def _is_random_token(token: str) -> bool:
+    return (
+        shannon_entropy(token) >= _MIN_TOKEN_ENTROPY
+        and not token.startswith(_BENIGN_PREFIXES)
+        and not _is_placeholder(token)
+    )
+
+
+class _Collector:
+    """Accepts hits in priority order, dropping any that overlaps one already taken."""
+
+    __slots__ = ("hits", "path")
+
+    def __init__(self, path: Path) -> None:
+        self.hits: list[SecretHit] = []
+        self.path = path
+
+    def free(self, start: int, end: int) -> bool:
+        return all(end <= h.start or start >= h.end for h in self.hits)
+
+    def add(self, rule: str, words: str, start: int, end: int, prefix: str = "") -> None:
+        if end > start and self.free(start, end):
+            # Never show more than half of a secret, whatever the rule's prefix.
+            shown = prefix[: (end - start) // 2]
+            self.hits.append(SecretHit(rule, words, start, end, self.path, shown))
+
+
+def _identifier_before(text: str, pos: int) -> str:
+    """The name a credential keyword is part of, e.g. "sha256" for "...sha256_of_api_key:"."""
+    start = pos
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+        start -= 1
+    return text[start:pos]
+
+
+def _lowercase(text: str) -> str:
+    """`text` lowercased with its length kept, so offsets carry over ("İ" alone grows)."""
+    return text.replace("\u0130", "I").lower()
+
+
+def _scan_providers(text: str, lowered: str, out: _Collector) -> None:
+    present: dict[tuple[bool, str], bool] = {}
+    for rule in _RULES:
+        haystack = lowered if rule.lower else text
+        if rule.keywords and not any(
+            present.setdefault((rule.lower, k), k in haystack) for k in rule.keywords
+        ):
+            continue
+        secret_group = "secret" if "secret" in rule.pattern.groupindex else 0
+        for m in rule.pattern.finditer(haystack):
+            start, end = m.span(secret_group)
+            secret = text[start:end]
+            prefix = text[m.start("prefix") : m.end("prefix")] if secret_group == 0 else ""
+            if _is_placeholder(secret) or secret.endswith("EXAMPLE"):
+                continue
+            if shannon_entropy(secret[len(prefix) :]) >= rule.min_entropy:
+                out.add(rule.name, rule.description, start, end, prefix)
+
+
+def _scan_assignments(text: str, lowered: str, out: _Collector) -> None:
+    starts: set[int] = set()
+    for word in _CREDENTIAL_WORDS:
+        at = lowered.find(word)
+        while at != -1:
+            if not (word == "auth" and lowered.startswith("or", at + 4)):  # "author"
+                starts.add(at)
+            at = lowered.find(word, at + 1)
+    for at in sorted(starts):
+        m = _ASSIGN_AT.match(lowered, at)
+        if m is None:
+            continue
+        group = "secret" if m.group("secret") is not None else "bearer"
+        start, end = m.span(group)
+        if end - start < _MIN_VALUE_LEN or lowered.startswith("keyring:", at):
+            continue  # too short, or the keyword is "keyring:" of a reference
+        raw = text[start:end]
+        value = raw.rstrip(".!?:")  # the end of a sentence
+        if _is_placeholder(raw) or _PLAIN_WORD.fullmatch(value):
+            continue  # in prose, "The key: consistency" is not a password
+        name = _identifier_before(text, at) + (m.group("name") or "bearer")
+        if _looks_like_credential(value, digest_key=_DIGEST_KEY.search(name) is not None):
+            out.add(_ASSIGNMENT, _ASSIGNMENT_WORDS, start, start + len(value))
+
+
+def _scan_tokens(text: str, out: _Collector) -> None:
+    mask = text.encode("ascii", "replace").translate(_TOKEN_MASK)  # one byte per character
+    for m in _TOKEN_RUN.finditer(mask):
+        start, end = m.span()
+        while end < len(text) and end - m.end() < 2 and text[end] == "=":  # base64 padding
+            end += 1
+        token = text[start:end]
+        if len(set(token)) >= _MIN_TOKEN_DISTINCT and _is_random_token(token):
+            out.add(_ENTROPY, _ENTROPY_WORDS, start, end)
+
+
+def _scan(text: str, path: Path) -> _Collector:
+    out = _Collector(path)
+    lowered = _lowercase(text)
+    _scan_providers(text, lowered, out)
+    _scan_assignments(text, lowered, out)
+    _scan_tokens(text, out)
+    out.hits.sort(key=lambda h: h.start)
+    return out
+
+
+def scan_text(text: str) -> list[SecretHit]:
+    """Every suspected secret in `text`, in order of position."""
+    return _scan(text, ()).hits
+
+
+def _path_key(key: object) -> str | int:
+    return key if isinstance(key, str | int) else repr(key)
+
+
+def scan_value(value: object, path: Path = ()) -> list[SecretHit]:
+    """Suspected secrets in a nested value: mapping keys and string scalars, at any depth.
+
+    Each hit's `path` names where it was found (for a hit inside a mapping key, the path
+    ends with that key). A string under a credential-like key (directly or in a list
+    under it) that looks like a credential is reported as a keyword assignment.
+    """
+    hits: list[SecretHit] = []
+    _walk(value, path, None, hits, set())
+    return hits
+
+
+def _walk(
+    value: object, path: Path, key: str | None, hits: list[SecretHit], active: set[int]
+) -> None:
+    if isinstance(value, str):
+        out = _scan(value, path)
+        if key is not None and _DIGEST_KEY.search(key):
+            out.hits = [h for h in out.hits if h.rule != _ENTROPY]  # a base64 digest
+        elif key is not None and _CREDENTIAL_KEY.search(key) and _looks_like_credential(value):
+            out.add(_ASSIGNMENT, _ASSIGNMENT_WORDS, 0, len(value))
+        hits.extend(out.hits)
+        return
+    if not isinstance(value, Mapping | list | tuple) or id(value) in active:
+        return
+    active.add(id(value))
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            child = (*path, _path_key(k))
+            if isinstance(k, str):
+                hits.extend(_scan(k, child).hits)
+            _walk(v, child, k if isinstance(k, str) else None, hits, active)
+    else:
+        for i, item in enumerate(value):
+            _walk(item, (*path, i), key, hits, active)
+    active.discard(id(value))
+
+
+def redact(text: str, extra_values: Iterable[str] = ()) -> str:
+    """`text` with every suspected secret, and every occurrence of each extra value
+    (e.g. a resolved key) of 8 or more characters, replaced by "[REDACTED:<rule>]"."""
+    spans = [(h.start, h.end, h.rule) for h in scan_text(text)]
+    for extra in extra_values:
+        if len(extra) < 8:
+            continue
+        at = text.find(extra)
+        while at != -1:
+            spans.append((at, at + len(extra), "known-secret"))
+            at = text.find(extra, at + 1)
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    parts: list[str] = []
+    cursor = 0
+    for start, end, rule in spans:
+        if start < cursor:  # overlaps the span just replaced, which keeps its label
+            cursor = max(cursor, end)
+            continue
+        parts.append(text[cursor:start])
+        parts.append(f"[REDACTED:{rule}]")
+        cursor = end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+def contains_secret(value: object) -> bool:
+    """True if `scan_value(value)` finds anything."""
+    return bool(scan_value(value))
