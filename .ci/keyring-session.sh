@@ -4,7 +4,7 @@
 #   .ci/keyring-session.sh .venv/bin/pytest -m keyring_integration tests/runtime/test_keyring_integration.py
 #
 # Needs the Debian packages gnome-keyring and dbus-daemon (which provides
-# dbus-run-session):  apt-get install -y --no-install-recommends gnome-keyring dbus-daemon
+# dbus-run-session):  apt-get install -y gnome-keyring dbus-daemon
 #
 # Everything lives in throw-away directories (XDG_DATA_HOME, XDG_RUNTIME_DIR, the daemon's
 # HOME), so a fresh `login` keyring is created unlocked with the password below and no
@@ -21,14 +21,28 @@ fi
 for tool in dbus-run-session gnome-keyring-daemon; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "$0: $tool not found; install it with:" \
-            "apt-get install -y --no-install-recommends gnome-keyring dbus-daemon" >&2
+            "apt-get install -y gnome-keyring dbus-daemon" >&2
         exit 127
     fi
 done
 
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/keyring-session.XXXXXX")"
+stop_our_daemon() {
+    # gnome-keyring-daemon normally exits with the session bus, but not if the bus goes away
+    # while it is still starting (a command that ends at once). Stop the one this script
+    # started, recognised by the private XDG_RUNTIME_DIR in its environment, and no other.
+    local environ pid
+    for environ in /proc/[0-9]*/environ; do
+        pid="${environ#/proc/}"
+        pid="${pid%/environ}"
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "gnome-keyring-d" ] || continue
+        if { tr '\0' '\n' <"$environ"; } 2>/dev/null | grep -qxF "XDG_RUNTIME_DIR=$scratch/runtime"; then
+            kill "$pid" 2>/dev/null || true
+        fi
+    done
+}
 cleanup() {
-    # The daemon exits with the session bus; give it a moment before removing its files.
+    stop_our_daemon
     rm -rf "$scratch" 2>/dev/null || { sleep 1; rm -rf "$scratch" 2>/dev/null || true; }
 }
 trap cleanup EXIT

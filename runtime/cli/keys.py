@@ -152,7 +152,10 @@ def _read_value(name: str) -> str:
         except EOFError:
             value = ""
     else:
-        value = sys.stdin.read()
+        try:
+            value = sys.stdin.read()
+        except UnicodeDecodeError:
+            raise CommandError("the value on stdin is not valid text; nothing was stored") from None
     if value.endswith("\r\n"):
         value = value[:-2]
     elif value.endswith("\n"):

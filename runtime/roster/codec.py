@@ -119,7 +119,7 @@ def _decode_tool(tool_id: str, raw: dict[str, Any], path: f.Path, content: Roste
         values["annotations"] = _annotations(raw["annotations"], (*path, "annotations"))
     if kind.config and "config" in values:
         config_path = (*path, "config")
-        f.read_props(dict(values["config"]), kind.config, config_path, f"{kind_id} config")
+        f.read_props(m.thaw(values["config"]), kind.config, config_path, f"{kind_id} config")
     if raw.get("extensions") is not None:
         values["extensions"] = f.read_extensions(raw["extensions"], (*path, "extensions"))
     content.nodes[tool_id] = m.Tool(id=tool_id, **values)
@@ -221,6 +221,7 @@ def decode(raw: dict[str, Any]) -> RosterContent:
 
 
 def _number(value: float) -> int | float:
+    value = float(value)
     return int(value) if value.is_integer() and abs(value) < 1e15 else value
 
 

@@ -162,3 +162,24 @@ def _dearest_prompt_rate(p: Prices) -> float:
 def _check_count(name: str, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+
+
+# A "typical run" for the status bar and `roster graph`: every agent takes part once,
+# uses half its turn allowance (at most TYPICAL_TURNS), with a prompt of
+# TYPICAL_INPUT_TOKENS per turn of which TYPICAL_CACHED_FRACTION is a cache hit, and
+# writes TYPICAL_OUTPUT_TOKENS (capped by its max_tokens). The forecaster refines this.
+TYPICAL_TURNS = 6
+TYPICAL_INPUT_TOKENS = 3_000
+TYPICAL_OUTPUT_TOKENS = 600
+TYPICAL_CACHED_FRACTION = 0.5
+
+
+def typical_run_cost(agents: list[tuple[ModelInfo, int | None, int | None]]) -> float:
+    """USD for one typical run; each agent as (model, max_turns, max_tokens_per_call)."""
+    total = 0.0
+    for model, max_turns, max_tokens in agents:
+        turns = max(1, min(TYPICAL_TURNS, (max_turns or TYPICAL_TURNS * 2) // 2))
+        output = min(TYPICAL_OUTPUT_TOKENS, max_tokens or TYPICAL_OUTPUT_TOKENS)
+        total += estimate_agent_run_cost(model, turns, TYPICAL_INPUT_TOKENS, output,
+                                         TYPICAL_CACHED_FRACTION)
+    return total

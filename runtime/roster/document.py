@@ -82,12 +82,12 @@ class Document:
 
     def apply(self, edit: e.Edit) -> e.Edit:
         """Apply `edit` and return its inverse; raises EditError and changes nothing if illegal."""
-        self._validate(edit)
+        self.validate(edit)
         inverse = self._apply(edit)
         self.revision += 1
         return inverse
 
-    def _validate(self, edit: e.Edit) -> None:
+    def validate(self, edit: e.Edit) -> None:
         """Dry-run the edit on a scratch copy so a failing batch leaves no half-change."""
         if isinstance(edit, e.Batch):
             scratch = Document(self.content())

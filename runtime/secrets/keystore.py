@@ -132,8 +132,43 @@ def _detail(exc: BaseException, secret: str | None = None) -> str:
     return f"{name}: {text}" if text else name
 
 
-def _mro_names(exc: BaseException) -> set[str]:
-    return {cls.__name__ for cls in type(exc).__mro__}
+_NO_STORE_HELP: Final = (
+    "Run a Secret Service provider such as gnome-keyring or KeePassXC in your D-Bus session "
+    f"({_DIAGNOSE}), or use an env: reference such as env:ANTHROPIC_API_KEY"
+)
+
+# Exception class names (keyring's, then secretstorage's) -> our error and what to do.
+_ERRORS: Final[tuple[tuple[frozenset[str], type[KeyStoreError], str], ...]] = (
+    (
+        frozenset({"NoKeyringError"}),
+        NoSecureBackend,
+        "No secure key storage is available ({detail}). " + _NO_STORE_HELP + ".",
+    ),
+    (
+        frozenset({"KeyringLocked", "LockedException", "PromptDismissedException"}),
+        KeyringLockedError,
+        _LOCKED_MSG + " ({detail})",
+    ),
+    (
+        frozenset({"InitError", "SecretServiceNotAvailableException"}),
+        KeyringInitError,
+        "The keyring could not be opened while {action} ({detail}). Check that a Secret "
+        "Service daemon (e.g. gnome-keyring-daemon) runs in this D-Bus session and that "
+        "DBUS_SESSION_BUS_ADDRESS is set; " + _DIAGNOSE + ". Then try again.",
+    ),
+    (
+        frozenset({"PasswordSetError"}),
+        KeySetError,
+        "The keyring refused the write while {action} ({detail}). Check that the keyring "
+        "is unlocked and writable, then try again.",
+    ),
+    (
+        frozenset({"PasswordDeleteError"}),
+        KeyDeleteError,
+        "The keyring failed while {action} ({detail}). Unlock the keyring and try again, or "
+        "remove the item with your keyring manager (e.g. Seahorse).",
+    ),
+)
 
 
 def _translate(exc: Exception, action: str, secret: str | None = None) -> KeyStoreError:
@@ -141,36 +176,15 @@ def _translate(exc: Exception, action: str, secret: str | None = None) -> KeySto
     if isinstance(exc, KeyStoreError):
         return exc
     detail = _detail(exc, secret)
-    names = _mro_names(exc)
     if isinstance(exc, ImportError):
         return NoSecureBackend(
             f"The Python package `keyring` cannot be imported ({detail}). Install it "
             "(`pip install keyring secretstorage`), or use an env: reference instead."
         )
-    if "NoKeyringError" in names:
-        return NoSecureBackend(
-            f"No secure key storage is available ({detail}). Run a Secret Service provider "
-            "such as gnome-keyring or KeePassXC in your D-Bus session (see "
-            f"{_DIAGNOSE}), or use an env: reference such as env:ANTHROPIC_API_KEY."
-        )
-    if names & {"KeyringLocked", "LockedException", "PromptDismissedException"}:
-        return KeyringLockedError(f"{_LOCKED_MSG} ({detail})")
-    if names & {"InitError", "SecretServiceNotAvailableException"}:
-        return KeyringInitError(
-            f"The keyring could not be opened while {action} ({detail}). Check that a "
-            "Secret Service daemon (e.g. gnome-keyring-daemon) runs in this D-Bus session "
-            f"and that DBUS_SESSION_BUS_ADDRESS is set; {_DIAGNOSE}. Then try again."
-        )
-    if "PasswordSetError" in names:
-        return KeySetError(
-            f"The keyring refused the write while {action} ({detail}). Check that the "
-            "keyring is unlocked and writable, then try again."
-        )
-    if "PasswordDeleteError" in names:
-        return KeyDeleteError(
-            f"The keyring failed while {action} ({detail}). Unlock the keyring and try "
-            "again, or remove the item with your keyring manager (e.g. Seahorse)."
-        )
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    for matches, error, message in _ERRORS:
+        if names & matches:
+            return error(message.format(action=action, detail=detail))
     return KeyStoreError(
         f"The keyring failed while {action} ({detail}). Check that it is running and "
         f"unlocked ({_DIAGNOSE}), then try again."
@@ -308,9 +322,8 @@ class KeyStore:
             return raw
         raise NoSecureBackend(
             f"No secure key storage is available: the keyring backend is {info.name} "
-            f"({info.reason}). Run a Secret Service provider such as gnome-keyring or "
-            "KeePassXC in your D-Bus session, or use an env: reference such as "
-            "env:ANTHROPIC_API_KEY; keys are never written to a plaintext fallback."
+            f"({info.reason}). {_NO_STORE_HELP}; keys are never written to a plaintext "
+            "fallback."
         )
 
     def _call(self, fn: Callable[[], _T], action: str, secret: str | None = None) -> _T:

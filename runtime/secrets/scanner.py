@@ -6,14 +6,15 @@ ever handing the secret itself back. Used by the export gate, the autosave write
 the log and audit redactor and paste detection (RELIABILITY.md, secret detection).
 
 Detection layers, most specific first (a later hit overlapping an earlier one is dropped):
-provider patterns (gitleaks-style, with a keyword pre-filter so a regex only runs when
-its prefix occurs), a keyword assignment (`api_key: ...`, `Bearer ...`), and
-high-entropy base64-like tokens. Our own credential references (`keyring:SERVICE/NAME`,
-`env:VAR`) are never secrets.
+provider patterns (gitleaks-style), a credential-like name with a value (`api_key: ...`,
+`Bearer ...`), and high-entropy base64-like tokens. Our own credential references
+(`keyring:SERVICE/NAME`, `env:VAR`), placeholders, digests, UUIDs, URLs, paths and slugs
+are not secrets. Pure Python; about 80 ms for a 1.6 MB roster.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import string
@@ -59,11 +60,12 @@ class _Rule:
     keywords: tuple[str, ...] = ()  # the regex runs only if one occurs (a cheap pre-filter)
     lower: bool = False  # pattern and keywords apply to the lowercased text
     min_entropy: float = 3.0  # of the secret after its prefix
+    word_start: bool = False  # must not continue a word (an escape such as "\n" ends one)
 
 
 def _rule(name: str, description: str, pattern: str, *keywords: str, lower: bool = False,
-          min_entropy: float = 3.0) -> _Rule:
-    return _Rule(name, description, re.compile(pattern), keywords, lower, min_entropy)
+          min_entropy: float = 3.0, word_start: bool = False) -> _Rule:
+    return _Rule(name, description, re.compile(pattern), keywords, lower, min_entropy, word_start)
 
 
 _KEY = r"[A-Za-z0-9_-]"
@@ -87,14 +89,14 @@ _RULES: Final[tuple[_Rule, ...]] = (
           r"(?P<prefix>sk-)[a-zA-Z0-9]{20}T3BlbkFJ[a-zA-Z0-9]{20}", "T3BlbkFJ"),
     _rule("openai-api-key", _OPENAI, rf"(?P<prefix>sk-(?:proj|svcacct|admin)-){_KEY}{{40,}}"),
     _rule("aws-access-key-id", "an AWS access key ID",
-          r"\b(?P<prefix>A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
-          "AKIA", "ASIA", "ABIA", "ACCA", "A3T", min_entropy=2.5),
+          r"(?P<prefix>A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b", min_entropy=2.5,
+          word_start=True),
     _rule("aws-secret-access-key", "an AWS secret access key",
           r"aws[\w.-]{0,30}?(?:secret|sk)[\w.-]{0,30}[\"']?[ \t]*(?:=>|:=|=|:)[ \t]*[\"']?"
           r"(?P<secret>[a-z0-9/+]{40})(?![a-z0-9/+=])", "aws", lower=True),
     _rule("private-key", "a private key",
           r"(?P<prefix>-----begin[ a-z0-9_-]{0,100}private key(?: block)?-----)"
-          r"[\s\S-]{64,}?key(?: block)?-----", "-----begin", lower=True, min_entropy=0.0),
+          r"[\s\S-]{64,16384}?key(?: block)?-----", "-----begin", lower=True, min_entropy=0.0),
     _rule("github-token", _GITHUB, r"(?P<prefix>gh[pousr]_)[A-Za-z0-9]{36,255}"),
     _rule("github-token", _GITHUB, r"(?P<prefix>github_pat_)[A-Za-z0-9_]{60,255}"),
     _rule("gitlab-token", "a GitLab personal access token", rf"(?P<prefix>glpat-){_KEY}{{20,}}"),
@@ -126,8 +128,8 @@ _DIGEST_KEY: Final = re.compile(
 )
 _ASSIGN_AT: Final = re.compile(
     r"bearer[ \t]+(?P<bearer>[a-z0-9._~+/-]{12,}=*)"
-    r"|(?P<name>[a-z]+[\w.-]*)[\"']?[ \t]*(?:=>|:=|=|:)[ \t]*[\"']?"
-    r"(?:(?:bearer|basic|token)[ \t]+)?(?P<secret>[^\s\"'`,;(){}\[\]<>]+)"
+    r"|(?P<name>[a-z]+[\w.-]*)(?:\\?[\"'])?[ \t]*(?:=>|:=|=|:)[ \t]*(?:\\?[\"'])?"
+    r"(?:(?:bearer|basic|token)[ \t]+)?(?P<secret>[^\s\\\"'`,;(){}\[\]<>]+)"
 )
 _MIN_VALUE_LEN: Final = 12
 _MIN_VALUE_ENTROPY: Final = 3.0
@@ -218,22 +220,30 @@ def _is_random_token(token: str) -> bool:
 
 
 class _Collector:
-    """Accepts hits in priority order, dropping any that overlaps one already taken."""
+    """Hits in position order; a new hit overlapping one already taken is dropped, so rules
+    offered first win."""
 
-    __slots__ = ("hits", "path")
+    __slots__ = ("_starts", "hits", "path")
 
     def __init__(self, path: Path) -> None:
         self.hits: list[SecretHit] = []
+        self._starts: list[int] = []
         self.path = path
 
-    def free(self, start: int, end: int) -> bool:
-        return all(end <= h.start or start >= h.end for h in self.hits)
-
     def add(self, rule: str, words: str, start: int, end: int, prefix: str = "") -> None:
-        if end > start and self.free(start, end):
-            # Never show more than half of a secret, whatever the rule's prefix.
-            shown = prefix[: (end - start) // 2]
-            self.hits.append(SecretHit(rule, words, start, end, self.path, shown))
+        i = bisect.bisect_left(self._starts, start)
+        if end <= start or (i and self.hits[i - 1].end > start):
+            return
+        if i < len(self.hits) and self.hits[i].start < end:
+            return
+        # Never show more than half of a secret, whatever the rule's prefix.
+        shown = prefix[: (end - start) // 2]
+        self.hits.insert(i, SecretHit(rule, words, start, end, self.path, shown))
+        self._starts.insert(i, start)
+
+    def drop(self, rule: str) -> None:
+        self.hits = [h for h in self.hits if h.rule != rule]
+        self._starts = [h.start for h in self.hits]
 
 
 def _identifier_before(text: str, pos: int) -> str:
@@ -242,6 +252,11 @@ def _identifier_before(text: str, pos: int) -> str:
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
         start -= 1
     return text[start:pos]
+
+
+def _continues_word(text: str, pos: int) -> bool:
+    """True if a letter or digit precedes `pos`, other than the letter of an escape ("\n")."""
+    return pos > 0 and text[pos - 1].isalnum() and not (pos > 1 and text[pos - 2] == "\\")
 
 
 def _lowercase(text: str) -> str:
@@ -264,6 +279,8 @@ def _scan_providers(text: str, lowered: str, out: _Collector) -> None:
             prefix = text[m.start("prefix") : m.end("prefix")] if secret_group == 0 else ""
             if _is_placeholder(secret) or secret.endswith("EXAMPLE"):
                 continue
+            if rule.word_start and _continues_word(text, start):
+                continue
             if shannon_entropy(secret[len(prefix) :]) >= rule.min_entropy:
                 out.add(rule.name, rule.description, start, end, prefix)
 
@@ -277,16 +294,16 @@ def _scan_assignments(text: str, lowered: str, out: _Collector) -> None:
                 starts.add(at)
             at = lowered.find(word, at + 1)
     for at in sorted(starts):
-        m = _ASSIGN_AT.match(lowered, at)
+        m = None if lowered.startswith("keyring:", at) else _ASSIGN_AT.match(lowered, at)
         if m is None:
             continue
         group = "secret" if m.group("secret") is not None else "bearer"
         start, end = m.span(group)
-        if end - start < _MIN_VALUE_LEN or lowered.startswith("keyring:", at):
-            continue  # too short, or the keyword is "keyring:" of a reference
+        if end - start < _MIN_VALUE_LEN:
+            continue
         raw = text[start:end]
         value = raw.rstrip(".!?:")  # the end of a sentence
-        if _is_placeholder(raw) or _PLAIN_WORD.fullmatch(value):
+        if is_reference(value) or _is_placeholder(raw) or _PLAIN_WORD.fullmatch(value):
             continue  # in prose, "The key: consistency" is not a password
         name = _identifier_before(text, at) + (m.group("name") or "bearer")
         if _looks_like_credential(value, digest_key=_DIGEST_KEY.search(name) is not None):
@@ -297,6 +314,8 @@ def _scan_tokens(text: str, out: _Collector) -> None:
     mask = text.encode("ascii", "replace").translate(_TOKEN_MASK)  # one byte per character
     for m in _TOKEN_RUN.finditer(mask):
         start, end = m.span()
+        if start > 0 and text[start - 1] == "\\" and text[start] in "nrt":
+            start += 1  # "\nAbc..." in an escaped string: the token starts after "\n"
         while end < len(text) and end - m.end() < 2 and text[end] == "=":  # base64 padding
             end += 1
         token = text[start:end]
@@ -310,7 +329,6 @@ def _scan(text: str, path: Path) -> _Collector:
     _scan_providers(text, lowered, out)
     _scan_assignments(text, lowered, out)
     _scan_tokens(text, out)
-    out.hits.sort(key=lambda h: h.start)
     return out
 
 
@@ -341,7 +359,7 @@ def _walk(
     if isinstance(value, str):
         out = _scan(value, path)
         if key is not None and _DIGEST_KEY.search(key):
-            out.hits = [h for h in out.hits if h.rule != _ENTROPY]  # a base64 digest
+            out.drop(_ENTROPY)  # a base64 digest
         elif key is not None and _CREDENTIAL_KEY.search(key) and _looks_like_credential(value):
             out.add(_ASSIGNMENT, _ASSIGNMENT_WORDS, 0, len(value))
         hits.extend(out.hits)

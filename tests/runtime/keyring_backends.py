@@ -6,27 +6,23 @@ so defining them cannot change what the real default keyring is in this process.
 
 from __future__ import annotations
 
-import secrets
-import string
 import threading
 from typing import ClassVar
 
 import keyring.backend
 import keyring.errors
 
-ALNUM = string.ascii_letters + string.digits
+from tests.conftest import make_anthropic_key
 
 
 def fake_api_key() -> str:
-    """A fresh value shaped like an Anthropic API key (made at test time, never stored)."""
-    body = "".join(secrets.choice(ALNUM) for _ in range(93))
-    return "sk-ant-" + "api03-" + body + "AA"
+    """A fresh value shaped like an Anthropic API key, registered for the CI leak check."""
+    return make_anthropic_key()
 
 
 def fake_admin_key() -> str:
-    """A fresh value shaped like an Anthropic Admin API key."""
-    body = "".join(secrets.choice(ALNUM) for _ in range(93))
-    return "sk-ant-" + "admin01-" + body + "AA"
+    """A fresh value shaped like an Anthropic Admin API key, registered likewise."""
+    return make_anthropic_key(admin=True)
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

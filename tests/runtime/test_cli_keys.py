@@ -52,9 +52,9 @@ def run(
     """Run `roster keys ...` with `stdin` as input; `tty` says whether a person is typing."""
     use_backend(memory)
 
-    def run_(*argv: str, stdin: str = "", tty: bool = False, answer: str = "") -> int:
+    def run_(*argv: str, stdin: str | io.StringIO = "", tty: bool = False, answer: str = "") -> int:
         monkeypatch.setattr(keys_cli, "stdin_is_tty", lambda: tty)
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin) if isinstance(stdin, str) else stdin)
         monkeypatch.setattr("builtins.input", lambda prompt="": answer)
         parser = argparse.ArgumentParser(prog="roster")
         keys_cli.register(parser.add_subparsers())
@@ -150,6 +150,18 @@ def test_set_refuses_an_empty_value(
     run: Run, memory: MemoryKeyring, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run("keys", "set", "anthropic", stdin="\n") == 1
+    assert_one_line_error(capsys.readouterr().err)
+    assert memory.store == {}
+
+
+def test_set_refuses_input_that_is_not_text(
+    run: Run, memory: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class BinaryStdin(io.StringIO):
+        def read(self, size: int | None = -1) -> str:
+            raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    assert run("keys", "set", "anthropic", stdin=BinaryStdin()) == 1
     assert_one_line_error(capsys.readouterr().err)
     assert memory.store == {}
 

@@ -1,7 +1,7 @@
 """What a governance rule is, what it reports, and the registry of all rules.
 
 A `Rule` has a stable code (R01...), a default severity, the sources it
-rests on, a long explanation for `roster explain`, and one of two shapes:
+rests on, a long explanation for `roster explain`, and one of these shapes:
 
 - node scope: `check_node(ctx, node_id)` reports findings owned by that node
   and may read only the node, its incident edges, the nodes at their other
@@ -9,6 +9,8 @@ rests on, a long explanation for `roster explain`, and one of two shapes:
   their neighbours are re-checked.
 - roster scope: `check(ctx)` looks at the whole graph and is re-run only when
   an edit touches one of its `triggers`.
+- both: a rule may have a node check and a roster pass (R15 scans each node,
+  and the roster settings in a small roster pass triggered by `meta`).
 
 A `Finding` carries the rule, severity, a message that says what is wrong, a
 fix, the ids of the nodes and edges it concerns (primary first) and the YAML
@@ -85,6 +87,8 @@ class Rule:
 
     @property
     def scope(self) -> str:
+        if self.check_node is not None and self.check is not None:
+            return "node+roster"  # per node, plus a roster pass re-run on its triggers
         return "node" if self.check_node is not None else "roster"
 
     def finding(
@@ -104,8 +108,8 @@ RULES: dict[str, Rule] = {}
 def register(rule: Rule) -> Rule:
     if rule.code in RULES:
         raise ValueError(f"rule {rule.code} registered twice")
-    if (rule.check_node is None) == (rule.check is None):
-        raise ValueError(f"rule {rule.code} needs exactly one of check_node or check")
+    if rule.check_node is None and rule.check is None:
+        raise ValueError(f"rule {rule.code} needs check_node, check or both")
     RULES[rule.code] = rule
     return rule
 

@@ -58,8 +58,7 @@ def run_rules(ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Fi
     for rule in rules if rules is not None else load_rules().values():
         if rule.check is not None:
             found.extend(rule.check(ctx))
-        else:
-            assert rule.check_node is not None
+        if rule.check_node is not None:
             for node_id in ctx.nodes:
                 found.extend(rule.check_node(ctx, node_id))
     return sorted(acknowledge(ctx.meta, found), key=_sort_key)
@@ -93,6 +92,11 @@ class IncrementalChecker:
             self._dirty_nodes.add(node_id)
             self._dirty_nodes.update(self._index.neighbours(node_id))
 
+    def _touch_served(self, server_id: str) -> None:
+        """A tool's effective facts depend on its server's trust, but no edge links them."""
+        self._touch(*(node.id for node in self.document.nodes.values()
+                      if isinstance(node, m.Tool) and node.server == server_id))
+
     def _on_event(self, event: e.Event) -> None:  # noqa: C901 - one branch per event
         if isinstance(event, e.EdgeAdded | e.EdgeRemoved):
             edge = event.edge
@@ -109,6 +113,8 @@ class IncrementalChecker:
             self._dirty_triggers.add(f"edges:{event.new.kind.value}")
         elif isinstance(event, e.NodeAdded | e.NodeRemoved):
             self._touch(event.node.id)
+            if isinstance(event.node, m.McpServer):
+                self._touch_served(event.node.id)
             if isinstance(event, e.NodeRemoved):
                 self._by_node.pop(event.node.id, None)
                 self._dirty_nodes.discard(event.node.id)
@@ -116,6 +122,8 @@ class IncrementalChecker:
         elif isinstance(event, e.PropertyChanged):
             self._touch(event.new.id)
             self._dirty_triggers.add(_PROP_TRIGGER[type(event.new)])
+            if isinstance(event.new, m.McpServer):
+                self._touch_served(event.new.id)
         elif isinstance(event, e.NodeRenamed):
             self._index = AdjacencyIndex(self.document.edges)
             self._by_node.clear()

@@ -1,0 +1,504 @@
+"""Roster load, save, full check and one-edit re-check on the S/M/L/XL fixtures.
+
+    python -m bench.bench_roster [--sizes S,M,L,XL] [--quick] [--slow-baselines]
+
+Per size it measures, in one process on one machine:
+
+- **load**: `io.loads(bytes)` (libyaml events → plain values → typed content)
+  against PyYAML `SafeLoader` (pure Python), `CSafeLoader` (libyaml) and
+  ruamel.yaml's pure safe loader when installed. The baselines only build
+  plain dicts; ours also decodes and validates into `RosterContent`. The
+  parse-only and decode-only parts are shown too.
+- **save**: `io.dumps(content).encode()` against `yaml.dump(data)` with
+  `SafeDumper` and `CSafeDumper` on the same data as plain dicts.
+- **full check**: `check_roster(content)` with whatever rules are registered
+  at run time, against a reference networkx pass (graph build, DAG test,
+  reachability from the entry agents), plus a per-rule breakdown at L and XL.
+- **one-edit re-check**: a seeded sequence of single edits (connect or
+  disconnect a grant or a delegation, set a property of an agent or a tool,
+  change a tool's capabilities) on a live `Document`; after each edit,
+  `Document.apply` + `IncrementalChecker.findings()` is timed against
+  `Document.apply` + `check_roster(document.content())` (a naive full re-check).
+
+Iterations: 3 warm-ups + 20 timed runs for our code at S, M and L (200 edits
+for the re-check). XL uses no warm-up (the code is already warm from the
+smaller sizes in the same process) and 5 timed runs, and at most 50 naive
+full re-checks, to keep the whole run under five minutes on the 2-core CI
+box. Baselines run under a time budget and may stop with fewer samples (each
+table shows n); the pure-Python baselines run once at L and are skipped at
+XL unless --slow-baselines (they would take several minutes). --quick cuts
+everything down for a smoke run. Results: bench/results/roster.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import gc
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import yaml
+
+from bench import harness as h
+from bench.generate import SIZES, generate
+from runtime.roster import codec, io, yaml_read, yaml_write
+from runtime.roster import edits as e
+from runtime.roster import model as m
+from runtime.roster.catalog import load_catalog
+from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.engine import (
+    IncrementalChecker,
+    check_roster,
+    load_rules,
+    run_rules,
+)
+from runtime.roster.document import Document
+from runtime.roster.graph import build_graph, kind_view
+
+RuamelYAML: Any
+try:
+    from ruamel.yaml import YAML as RuamelYAML
+except ImportError:  # optional baseline
+    RuamelYAML = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How many runs to do for one size, and the time budgets that may cut them short."""
+
+    warmup: int
+    iterations: int
+    edits: int  # single edits for the re-check, at most
+    min_edits: int  # ... and at least, whatever the budget
+    naive_edits: int  # naive full re-checks, at most
+    c_budget_s: float  # libyaml baselines and the breakdown rows
+    pure_budget_s: float | None  # pure-Python PyYAML baselines; None = skipped
+    ruamel: bool  # the pure ruamel.yaml baseline (the slowest of all)
+    check_budget_s: float  # full check: stops after this once `iterations` are in
+    recheck_budget_s: float  # edit loop: stops after this once `min_edits` are in
+    per_rule: bool  # time every rule alone
+
+
+def plan_for(size: str, *, quick: bool, slow_baselines: bool) -> Plan:
+    if quick:
+        pure = 2.0 if size in ("S", "M") or slow_baselines else None
+        return Plan(1, 5, 50, 10, 20, 2.0, pure, size == "S", 5.0, 5.0, False)
+    if size == "XL":
+        pure = 0.5 if slow_baselines else None
+        return Plan(0, 5, 200, 10, 50, 8.0, pure, slow_baselines, 10.0, 30.0, False)
+    if size == "L":
+        return Plan(3, 20, 200, 20, 200, 8.0, 0.5, slow_baselines, 10.0, 40.0, True)
+    if size == "M":
+        return Plan(3, 20, 200, 20, 200, 4.0, 0.5, True, 10.0, 15.0, False)
+    return Plan(3, 20, 200, 20, 200, 4.0, 4.0, True, 10.0, 10.0, False)
+
+
+# (label, size, benchmark key, statistic, limit in ms)
+TARGETS: tuple[tuple[str, str, str, str, float], ...] = (
+    ("L load", "L", "load", "p50", 800.0),
+    ("L save", "L", "save", "p50", 500.0),
+    ("L full check", "L", "check", "p50", 30.0),
+    ("L re-check after one edit", "L", "recheck", "p95", 2.0),
+    ("XL load", "XL", "load", "p50", 5000.0),
+    ("XL full check", "XL", "check", "p50", 150.0),
+)
+
+
+# ---------------------------------------------------------------- load and save
+
+
+def _baseline(fn: Callable[[], object], plan: Plan, budget_s: float) -> h.Stats:
+    """A baseline under a time budget: one warm-up unless a single run eats the budget."""
+    t0 = time.perf_counter()
+    fn()
+    first_s = time.perf_counter() - t0
+    if first_s > budget_s:  # too slow to repeat: the first run is the one sample
+        return h.summarize([first_s * 1000.0])
+    return h.measure(fn, warmup=0, iterations=plan.iterations, budget_s=budget_s - first_s,
+                     min_iterations=1)
+
+
+def bench_load(text: str, plan: Plan) -> tuple[list[h.Row], dict[str, Any]]:
+    data = text.encode("utf-8")
+    ours = h.measure(lambda: io.loads(data), warmup=plan.warmup, iterations=plan.iterations)
+    parse = h.measure(lambda: yaml_read.parse(text), warmup=min(plan.warmup, 1),
+                      iterations=plan.iterations, budget_s=plan.c_budget_s)
+    raw = yaml_read.parse(text)
+    decode = h.measure(lambda: codec.decode(raw), warmup=min(plan.warmup, 1),
+                       iterations=plan.iterations, budget_s=plan.c_budget_s)
+    rows = [
+        h.Row("io.loads (ours, typed + validated)", ours),
+        h.Row("  of which yaml_read.parse", parse, note="libyaml events → plain values"),
+        h.Row("  of which codec.decode", decode, note="plain values → RosterContent"),
+    ]
+    out: dict[str, Any] = {"ours": ours, "parse": parse, "decode": decode, "baselines": {}}
+
+    def baseline(label: str, key: str, fn: Callable[[], object], budget: float) -> None:
+        stats = _baseline(fn, plan, budget)
+        rows.append(h.Row(label, stats, h.ratio(ours, stats)))
+        out["baselines"][key] = {"stats": stats, "ratio": h.ratio(ours, stats)}
+
+    baseline("PyYAML CSafeLoader (libyaml)", "pyyaml_c",
+             lambda: yaml.load(text, Loader=yaml.CSafeLoader), plan.c_budget_s)
+    if plan.pure_budget_s is not None:
+        baseline("PyYAML SafeLoader (pure Python)", "pyyaml_pure",
+                 lambda: yaml.load(text, Loader=yaml.SafeLoader), plan.pure_budget_s)
+        if plan.ruamel and RuamelYAML is not None:
+            loader = RuamelYAML(typ="safe", pure=True)
+            baseline("ruamel.yaml safe (pure Python)", "ruamel_pure", lambda: loader.load(text),
+                     plan.pure_budget_s)
+    return rows, out
+
+
+def bench_save(
+    content: codec.RosterContent, text: str, plan: Plan
+) -> tuple[list[h.Row], dict[str, Any]]:
+    ours = h.measure(lambda: io.dumps(content).encode("utf-8"), warmup=plan.warmup,
+                     iterations=plan.iterations)
+    data = io.to_data(content)
+    encode = h.measure(lambda: io.to_data(content), warmup=min(plan.warmup, 1),
+                       iterations=plan.iterations, budget_s=plan.c_budget_s)
+    emit = h.measure(lambda: yaml_write.dumps(data), warmup=min(plan.warmup, 1),
+                     iterations=plan.iterations, budget_s=plan.c_budget_s)
+    plain = yaml_read.parse(text)  # the same roster as plain dicts (no Flow markers)
+    rows = [
+        h.Row("io.dumps + encode (ours)", ours),
+        h.Row("  of which codec.encode", encode, note="RosterContent → plain values"),
+        h.Row("  of which yaml_write.dumps", emit, note="plain values → text"),
+    ]
+    out: dict[str, Any] = {"ours": ours, "encode": encode, "emit": emit, "baselines": {}}
+
+    def dump(dumper: Any) -> bytes:
+        return yaml.dump(plain, Dumper=dumper, sort_keys=False, allow_unicode=True).encode()
+
+    def baseline(label: str, key: str, dumper: Any, budget: float) -> None:
+        stats = _baseline(lambda: dump(dumper), plan, budget)
+        rows.append(h.Row(label, stats, h.ratio(ours, stats)))
+        out["baselines"][key] = {"stats": stats, "ratio": h.ratio(ours, stats)}
+
+    baseline("PyYAML CSafeDumper (libyaml)", "pyyaml_c", yaml.CSafeDumper, plan.c_budget_s)
+    if plan.pure_budget_s is not None:
+        baseline("PyYAML SafeDumper (pure Python)", "pyyaml_pure", yaml.SafeDumper,
+                 plan.pure_budget_s)
+    return rows, out
+
+
+# ---------------------------------------------------------------- checks
+
+
+def networkx_reference(content: codec.RosterContent) -> int:
+    """What a straightforward networkx validation pass costs: the floor PERFORMANCE.md cites."""
+    graph = build_graph(content.nodes, content.edges)
+    delegation = kind_view(graph, m.EdgeKind.DELEGATION)
+    nx.is_directed_acyclic_graph(delegation)
+    reached: set[str] = set(content.meta.entry)
+    for entry in content.meta.entry:
+        if entry in graph:
+            reached |= nx.descendants(graph, entry)
+    return len(reached)
+
+
+def bench_check(content: codec.RosterContent, plan: Plan, *, per_rule: bool
+                ) -> tuple[list[h.Row], dict[str, Any], list[h.Row]]:
+    load_catalog()  # cached; keep the file read out of the timings
+    ours = h.measure(lambda: check_roster(content), warmup=plan.warmup,
+                     iterations=plan.iterations, budget_s=plan.check_budget_s,
+                     min_iterations=plan.iterations)  # the budget only cuts warm-ups
+    findings = check_roster(content)
+    ref = h.measure(lambda: networkx_reference(content), warmup=min(plan.warmup, 1),
+                    iterations=plan.iterations, budget_s=plan.c_budget_s)
+    ctx_stats = h.measure(lambda: CheckContext(content.meta, content.nodes, content.edges),
+                          warmup=1, iterations=plan.iterations, budget_s=plan.c_budget_s)
+    by_rule = collections.Counter(f.rule for f in findings)
+    rows = [
+        h.Row("check_roster (ours, all rules)", ours,
+              note=f"{len(findings):,} findings from {len(load_rules())} rules"),
+        h.Row("  of which CheckContext + AdjacencyIndex", ctx_stats),
+        h.Row("networkx reference pass", ref, h.ratio(ours, ref),
+              note="graph build + DAG test + reachability; not a rule set"),
+    ]
+    out: dict[str, Any] = {
+        "ours": ours, "context": ctx_stats, "findings": len(findings),
+        "findings_by_rule": dict(sorted(by_rule.items())),
+        "baselines": {"networkx_reference": {"stats": ref, "ratio": h.ratio(ours, ref)}},
+    }
+    rule_rows: list[h.Row] = []
+    if per_rule:
+        per: dict[str, h.Stats] = {}
+        for code, rule in load_rules().items():
+            samples = []
+            for _ in range(1 + min(plan.iterations, 5)):
+                ctx = CheckContext(content.meta, content.nodes, content.edges)
+                t0 = time.perf_counter()
+                run_rules(ctx, [rule])
+                samples.append((time.perf_counter() - t0) * 1000.0)
+            per[code] = h.summarize(samples[1:])
+        out["per_rule"] = per
+        for code, stats in sorted(per.items(), key=lambda kv: -kv[1].p50)[:10]:
+            rule = load_rules()[code]
+            rule_rows.append(h.Row(f"{code} {rule.title[:48]}", stats,
+                                   note=f"{rule.scope} scope, {by_rule.get(code, 0)} findings"))
+    return rows, out, rule_rows
+
+
+# ---------------------------------------------------------------- edits
+
+
+class EditMaker:
+    """Seeded single edits that are always legal on the document's current state."""
+
+    KINDS = ("connect-grant", "connect-delegation", "disconnect", "agent-property",
+             "tool-property", "tool-capabilities")
+    WEIGHTS = (15, 10, 25, 20, 15, 15)
+
+    def __init__(self, document: Document, seed: int) -> None:
+        self.doc = document
+        self.rng = random.Random(seed)
+        self.agents = [k for k, v in document.nodes.items() if isinstance(v, m.Agent)]
+        self.tools = [k for k, v in document.nodes.items() if isinstance(v, m.Tool)]
+        self.removable = [k for k, v in document.edges.items()
+                          if v.kind is not m.EdgeKind.ESCALATION]
+        self.models = [info.id for info in load_catalog().models() if not info.deprecated]
+
+    def next(self) -> tuple[str, e.Edit]:
+        rng = self.rng
+        kind = rng.choices(self.KINDS, weights=self.WEIGHTS)[0]
+        doc = self.doc
+        if kind == "connect-grant":
+            while True:
+                agent, tool_id = rng.choice(self.agents), rng.choice(self.tools)
+                if m.edge_id(m.EdgeKind.TOOL_ACCESS, agent, tool_id) not in doc.edges:
+                    break
+            tool = doc.nodes[tool_id]
+            assert isinstance(tool, m.Tool)
+            edge = m.Edge(m.EdgeKind.TOOL_ACCESS, agent, tool_id,
+                          mode=rng.choice(tool.modes or ("read",)), approval="ask",
+                          purpose="added while benchmarking")
+            self.removable.append(edge.id)
+            return kind, e.Connect(edge)
+        if kind == "connect-delegation":
+            while True:
+                source, target = rng.choice(self.agents), rng.choice(self.agents)
+                if source != target and m.edge_id(
+                        m.EdgeKind.DELEGATION, source, target) not in doc.edges:
+                    break
+            edge = m.Edge(m.EdgeKind.DELEGATION, source, target, max_rounds=2)
+            self.removable.append(edge.id)
+            return kind, e.Connect(edge)
+        if kind == "disconnect":
+            i = rng.randrange(len(self.removable))
+            self.removable[i], self.removable[-1] = self.removable[-1], self.removable[i]
+            return kind, e.Disconnect(self.removable.pop())
+        if kind == "agent-property":
+            agent_id = rng.choice(self.agents)
+            key, value = rng.choice((
+                ("max_turns", rng.choice((4, 8, 12, 20, 40))),
+                ("budget_usd", rng.choice((0.1, 0.5, 1.0, 5.0))),
+                ("model", rng.choice(self.models)),
+                ("clearance", rng.choice(m.CLASSIFICATIONS)),
+                ("instructions", f"Revised instructions {rng.randrange(10**6)}.\nBe brief.\n"),
+            ))
+            return kind, e.SetProperty(agent_id, key, value)
+        tool_id = rng.choice(self.tools)
+        tool = doc.nodes[tool_id]
+        assert isinstance(tool, m.Tool)
+        if kind == "tool-property":
+            key, value = rng.choice((
+                ("risk", rng.choice(m.RISKS)),
+                ("vetted", not tool.vetted),
+                ("data", rng.choice(m.CLASSIFICATIONS)),
+            ))
+            return kind, e.SetProperty(tool_id, key, value)
+        cap = rng.choice(m.CAPABILITIES)
+        caps = tuple(c for c in tool.capabilities if c != cap)
+        if len(caps) == len(tool.capabilities):
+            caps = (*caps, cap)
+        return kind, e.SetProperty(tool_id, "capabilities", caps)
+
+
+def bench_recheck(content: codec.RosterContent, plan: Plan, seed: int
+                  ) -> tuple[list[h.Row], dict[str, Any], list[h.Row]]:
+    doc = Document(content)
+    gc.collect()
+    t0 = time.perf_counter()
+    checker = IncrementalChecker(doc)
+    checker.findings()
+    initial_ms = (time.perf_counter() - t0) * 1000.0
+    maker = EditMaker(doc, seed)
+    for _ in range(3):  # warm-up edits, untimed
+        doc.apply(maker.next()[1])
+        checker.findings()
+    inc: list[float] = []
+    recheck_only: list[float] = []
+    naive: list[float] = []
+    full_only: list[float] = []
+    per_kind: dict[str, list[float]] = collections.defaultdict(list)
+    clock = time.perf_counter
+    started = clock()
+    for _ in range(plan.edits):
+        if len(inc) >= plan.min_edits and clock() - started > plan.recheck_budget_s:
+            break
+        kind, edit = maker.next()
+        t0 = clock()
+        doc.apply(edit)
+        t1 = clock()
+        checker.findings()
+        t2 = clock()
+        apply_ms, find_ms = (t1 - t0) * 1000.0, (t2 - t1) * 1000.0
+        inc.append(apply_ms + find_ms)
+        recheck_only.append(find_ms)
+        per_kind[kind].append(apply_ms + find_ms)
+        # Naive full re-checks on the same states, in the first half of the budget.
+        if len(naive) < plan.naive_edits and (
+            len(naive) < plan.min_edits or clock() - started < plan.recheck_budget_s / 2
+        ):
+            t3 = clock()
+            check_roster(doc.content())
+            full_ms = (clock() - t3) * 1000.0
+            naive.append(apply_ms + full_ms)
+            full_only.append(full_ms)
+    incremental = h.summarize(inc)
+    naive_stats = h.summarize(naive)
+    final_inc = collections.Counter(checker.findings())
+    final_full = collections.Counter(check_roster(doc.content()))
+    differing = sum(((final_inc - final_full) + (final_full - final_inc)).values())
+    checker.close()
+    r = h.ratio(incremental, naive_stats)
+    p95_ratio = naive_stats.p95 / incremental.p95 if incremental.p95 else float("nan")
+    rows = [
+        h.Row("apply + IncrementalChecker.findings (ours)", incremental),
+        h.Row("  of which findings() alone", h.summarize(recheck_only)),
+        h.Row("apply + check_roster(content()) (naive)", naive_stats, r,
+              note=f"p95 ratio {p95_ratio:.1f}×"),
+        h.Row("  of which check_roster alone", h.summarize(full_only)),
+    ]
+    kind_rows = [h.Row(kind, h.summarize(samples)) for kind, samples in sorted(per_kind.items())]
+    out = {
+        "initial_findings_ms": initial_ms,
+        "ours": incremental,
+        "findings_only": h.summarize(recheck_only),
+        "naive": naive_stats,
+        "naive_check_only": h.summarize(full_only),
+        "ratio_p50": r,
+        "ratio_p95": p95_ratio,
+        "per_edit_kind": {k: h.summarize(v) for k, v in per_kind.items()},
+        "incremental_matches_full": differing == 0,
+        "differing_findings": differing,
+    }
+    return rows, out, kind_rows
+
+
+# ---------------------------------------------------------------- driver
+
+
+def run_size(name: str, plan: Plan, seed: int) -> dict[str, Any]:
+    spec = SIZES[name]
+    t0 = time.perf_counter()
+    content = io.loads(io.dumps(generate(name)).encode("utf-8")).content  # canonical order
+    text = io.dumps(content)
+    gen_s = time.perf_counter() - t0
+    size_bytes = len(text.encode("utf-8"))
+    counts = collections.Counter(type(n).__name__ for n in content.nodes.values())
+    print(f"=== {name}: {spec.agents:,} agents, {counts['Tool']:,} tools, "
+          f"{counts['Human']:,} humans, {counts['McpServer']} MCP servers, "
+          f"{len(content.edges):,} edges; YAML {size_bytes:,} bytes (generated in {gen_s:.1f} s)")
+    print(f"    plan: warm-up {plan.warmup}, iterations {plan.iterations}, edits up to "
+          f"{plan.edits} (at least {plan.min_edits} within {plan.recheck_budget_s:g} s; naive "
+          f"re-check on up to {plan.naive_edits})\n")
+    result: dict[str, Any] = {"bytes": size_bytes, "nodes": dict(counts),
+                              "edges": len(content.edges), "plan": dataclasses.asdict(plan)}
+
+    rows, result["load"] = bench_load(text, plan)
+    mb = size_bytes / 1e6
+    speed = mb / result["load"]["ours"].p50 * 1000
+    print(h.format_table(f"Load {name} ({mb:.2f} MB; ours {speed:.1f} MB/s)", rows))
+    rows, result["save"] = bench_save(content, text, plan)
+    print(h.format_table(f"Save {name}", rows))
+    rows, result["check"], rule_rows = bench_check(content, plan, per_rule=plan.per_rule)
+    print(h.format_table(f"Full check {name}", rows))
+    if rule_rows:
+        print(h.format_table(f"Slowest rules at {name} (run alone, fresh context)", rule_rows))
+    rows, result["recheck"], kind_rows = bench_recheck(content, plan, seed)
+    print(h.format_table(
+        f"One-edit re-check {name} ({result['recheck']['ours'].n} edits; initial full pass "
+        f"{result['recheck']['initial_findings_ms']:.1f} ms; incremental == full at the end: "
+        f"{'yes' if result['recheck']['incremental_matches_full'] else 'NO'})", rows))
+    print(h.format_table(f"Re-check by edit kind {name} (apply + findings)", kind_rows))
+    return result
+
+
+def target_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    out = []
+    for label, size, key, stat, limit in TARGETS:
+        if size not in results:
+            out.append((label, f"≤ {limit:g} ms ({stat})", "not run", "n/a"))
+            continue
+        stats: h.Stats = results[size][key]["ours"]
+        value = getattr(stats, stat)
+        verdict = "PASS" if value <= limit else "MISS"
+        out.append((label, f"≤ {limit:g} ms ({stat})", f"{h.format_ms(value)} ms", verdict))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_roster", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="S,M,L,XL",
+                        type=lambda s: [x.strip().upper() for x in s.split(",") if x.strip()])
+    parser.add_argument("--quick", action="store_true", help="few iterations: a smoke run")
+    parser.add_argument("--slow-baselines", action="store_true",
+                        help="also run the pure-Python baselines at XL (minutes)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the edit sequence")
+    parser.add_argument("--name", default="roster", help="result file bench/results/NAME.json")
+    args = parser.parse_args(argv)
+    unknown = [s for s in args.sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size(s) {', '.join(unknown)}; choose from {', '.join(SIZES)}")
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    machine = h.machine_info()
+    rules = load_rules()
+    print(f"machine: {machine['nproc']} CPUs, {machine['cpu']}, Python {machine['python']}; "
+          f"PyYAML {yaml.__version__} (libyaml: {yaml.__with_libyaml__})")
+    print(f"rules registered: {len(rules)} ({', '.join(sorted(rules)) or 'none'})")
+    print(f"load average before: {load_before[0]:.2f} (1 min)\n")
+    results: dict[str, dict[str, Any]] = {}
+    for name in sorted(args.sizes, key=list(SIZES).index):
+        plan = plan_for(name, quick=args.quick, slow_baselines=args.slow_baselines)
+        results[name] = run_size(name, plan, args.seed)
+    targets = target_rows(results)
+    width = max(len(t[0]) for t in targets)
+    print("Targets (gates on p50; the re-check on p95 over the edits)")
+    for label, limit, value, verdict in targets:
+        print(f"  {label.ljust(width)}  {limit:<20} {value:>12}  {verdict}")
+    if "L" in results:
+        print(f"\nL YAML size: {results['L']['bytes']:,} bytes")
+    elapsed = time.perf_counter() - started
+    load_after = os.getloadavg()
+    print(f"load average after: {load_after[0]:.2f} (1 min); above {machine['nproc']} means "
+          "other processes competed for the CPUs and wall times are inflated")
+    path = h.write_results(args.name, {
+        "load_average": {"before": load_before, "after": load_after},
+        "quick": args.quick,
+        "rules": sorted(rules),
+        "pyyaml": {"version": yaml.__version__, "libyaml": yaml.__with_libyaml__},
+        "ruamel": RuamelYAML is not None,
+        "sizes": results,
+        "targets": [dict(zip(("target", "limit", "measured", "verdict"), t, strict=True))
+                    for t in targets],
+        "elapsed_s": elapsed,
+    })
+    print(f"\nwrote {path} ({elapsed:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Composition root of the designer: `roster-designer [FILE]`.
+
+Creates the application, the main window and its services, and opens FILE.
+On a machine without a display (no DISPLAY or WAYLAND_DISPLAY, and no
+QT_QPA_PLATFORM chosen) it does not fail: it says so and runs the headless
+path instead, a governance check and summary of FILE, so the Quick start
+works on servers and in containers too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from runtime import __version__
+
+ORGANIZATION = "Agent Roster"
+APPLICATION = "Agent Roster Designer"
+
+
+def has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="roster-designer",
+        description="The Agent Roster desktop designer. Without a display it runs a headless "
+        "check of FILE instead.",
+    )
+    parser.add_argument("file", nargs="?", metavar="FILE", help="a roster to open")
+    parser.add_argument("--version", action="version", version=f"roster-designer {__version__}")
+    parser.add_argument("--headless", action="store_true",
+                        help="do not open a window; check and summarise FILE")
+    return parser.parse_args(argv)
+
+
+def run_headless(file: str | None) -> int:
+    from runtime.cli.main import main as cli
+
+    if not file:
+        print("roster-designer: no display and no FILE; nothing to do", file=sys.stderr)
+        return 2
+    print(f"No display found: showing a headless check of {file} instead of the designer.\n"
+          "(Set DISPLAY, or QT_QPA_PLATFORM=offscreen, to start the window.)\n")
+    code = cli(["graph", file])
+    if code == 0:
+        print()
+        code = cli(["check", file])
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.headless or not has_display():
+        return run_headless(args.file)
+    from PySide6.QtWidgets import QApplication
+
+    from designer.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    window = MainWindow()
+    window.show()
+    if args.file:
+        window.open_path(Path(args.file))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The roster canvas: scene mirroring the document, node and edge items, the view."""

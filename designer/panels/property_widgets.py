@@ -1,0 +1,395 @@
+"""The one factory mapping a property's semantic type to its editor widget.
+
+`editor_for(spec, catalog, ids_provider)` returns a `PropertyEditor`: text
+fields for strings, URLs, digests and lists, a text box for multi-line text,
+spin boxes whose lowest step reads "(unset)" for numbers, combo boxes with an
+unset entry first for booleans, choices, models (with tier and price) and id
+references, a checkbox grid for tags, and for objects either a group of nested
+editors or YAML text. Unset is a value of its own everywhere because an unset
+field inherits the roster default. No other module builds property widgets.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QColor, QValidator
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from designer.panels.editor_base import UNSET, IdsProvider, LineEditor, PropertyEditor, quiet
+from designer.panels.guarded_editors import KeyRefEditor, YamlEditor
+from runtime.roster.catalog import Catalog, ModelInfo
+from runtime.roster.costs import format_usd
+from runtime.roster.props import PropSpec, PropType
+
+INHERIT = "(inherit default)"
+DECIMALS = 6
+_INT_LIMIT = 2**31 - 1
+_NUMBER_LIMIT = 1e12
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_TALL_TEXT = frozenset({"instructions", "description"})
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+
+
+# ---------------------------------------------------------------- text
+
+
+class ListEditor(LineEditor):
+    """Comma-separated values; a value holding a comma needs the YAML file."""
+
+    def parse(self, text: str) -> Any:
+        items = tuple(part.strip() for part in text.split(",") if part.strip())
+        return items or None
+
+    def format(self, value: Any) -> str:
+        return ", ".join(value or ())
+
+
+class UrlEditor(LineEditor):
+    def parse(self, text: str) -> Any:
+        if not text:
+            return None
+        url = QUrl(text, QUrl.ParsingMode.StrictMode)
+        if not url.isValid() or url.scheme() not in ("http", "https") or not url.host():
+            raise ValueError("expected an http(s) URL such as https://gateway.example.com/v1")
+        return text
+
+
+class Sha256Editor(LineEditor):
+    def parse(self, text: str) -> Any:
+        digest = text.strip().lower()
+        if not digest:
+            return None
+        if not _SHA256.fullmatch(digest):
+            raise ValueError(f"expected 64 hex characters (a sha256 digest), not {len(digest)}")
+        return digest
+
+
+class TextEditor(PropertyEditor):
+    """Multi-line text committed on every change; the undo stack folds the typing."""
+
+    def __init__(self, spec: PropSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.merges = True
+        self.field = QPlainTextEdit(self)
+        self.field.setTabChangesFocus(True)
+        lines = 8 if spec.name in _TALL_TEXT else 3
+        self.field.setFixedHeight(self.field.fontMetrics().lineSpacing() * lines + 12)
+        self.field.textChanged.connect(self._changed)
+        self.box.addWidget(self.field)
+
+    def set_value(self, value: Any) -> None:
+        text = value or ""
+        if self.field.toPlainText() != text:
+            with quiet(self.field):
+                self.field.setPlainText(text)
+
+    def _changed(self) -> None:
+        self.committed.emit(self.field.toPlainText() or None)
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def _means_unset(box: QAbstractSpinBox, text: str) -> bool:
+    return not text.strip() or text == box.specialValueText()
+
+
+class UnsetSpinBox(QSpinBox):
+    """Its minimum is the unset step; an emptied field means unset too."""
+
+    def validate(self, text: str, pos: int) -> object:
+        if _means_unset(self, text):
+            return QValidator.State.Acceptable, text, pos
+        return super().validate(text, pos)
+
+    def valueFromText(self, text: str) -> int:  # noqa: N802 - Qt's name
+        return self.minimum() if _means_unset(self, text) else super().valueFromText(text)
+
+
+class UnsetDoubleSpinBox(QDoubleSpinBox):
+    """As `UnsetSpinBox`, and shows no trailing zeros ("2.5", not "2.500000")."""
+
+    def validate(self, text: str, pos: int) -> object:
+        if _means_unset(self, text):
+            return QValidator.State.Acceptable, text, pos
+        return super().validate(text, pos)
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
+        return self.minimum() if _means_unset(self, text) else super().valueFromText(text)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+        text = super().textFromValue(value)
+        point = self.locale().decimalPoint()
+        return text.rstrip("0").rstrip(point) if point in text else text
+
+
+class NumberEditor(PropertyEditor):
+    """INT or NUMBER within the spec's bounds; the step below the lowest valid value is unset."""
+
+    def __init__(self, spec: PropSpec, unset_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.merges = True  # arrow steps fold like a drag
+        self.whole = spec.type is PropType.INT
+        unit = 1.0 if self.whole else 10.0**-DECIMALS
+        limit = _INT_LIMIT if self.whole else _NUMBER_LIMIT
+        low = -limit + unit if spec.minimum is None else spec.minimum
+        if self.whole:
+            first = math.floor(low) + 1 if spec.exclusive_minimum else math.ceil(low)
+        else:
+            first = low + unit if spec.exclusive_minimum else low
+        self.unset_value = first - unit
+        top = limit if spec.maximum is None else spec.maximum
+        self.field: QSpinBox | QDoubleSpinBox
+        if self.whole:
+            self.field = UnsetSpinBox(self)
+            self.field.setRange(int(self.unset_value), int(top))
+        else:
+            self.field = UnsetDoubleSpinBox(self)
+            self.field.setDecimals(DECIMALS)
+            self.field.setRange(self.unset_value, top)
+        self.field.setSpecialValueText(unset_text)
+        self.field.setKeyboardTracking(False)  # commit on Enter, focus-out or a step
+        self.field.setAccelerated(True)
+        self.field.valueChanged.connect(self._changed)
+        self.box.addWidget(self.field)
+
+    def set_value(self, value: Any) -> None:
+        shown = self.unset_value if value is None else value
+        with quiet(self.field):
+            self.field.setValue(shown)  # type: ignore[arg-type]
+
+    def _changed(self, value: float) -> None:
+        if value <= self.unset_value:
+            self.committed.emit(None)
+        elif self.whole:
+            self.committed.emit(int(value))
+        else:
+            number = round(float(value), DECIMALS)
+            self.committed.emit(int(number) if number.is_integer() else number)
+
+
+# ---------------------------------------------------------------- combos
+
+
+class ComboEditor(PropertyEditor):
+    """A QComboBox whose items carry values; a value it does not list is shown, marked."""
+
+    def __init__(self, spec: PropSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.field = QComboBox(self)
+        self.field.currentIndexChanged.connect(self._chosen)
+        self.box.addWidget(self.field)
+
+    def fill(self, items: list[tuple[str, Any]]) -> None:
+        with quiet(self.field):
+            self.field.clear()
+            for text, value in items:
+                self.field.addItem(text, value)
+
+    def index_of(self, value: Any) -> int:
+        for index in range(self.field.count()):
+            data = self.field.itemData(index)
+            if data == value and type(data) is type(value):
+                return index
+        return -1
+
+    def set_value(self, value: Any) -> None:
+        index = self.index_of(value)
+        with quiet(self.field):
+            if index < 0:
+                self.field.addItem(self.unknown_text(value), value)
+                self.field.setItemData(self.field.count() - 1, QColor("#c62828"), _FOREGROUND)
+                index = self.field.count() - 1
+            self.field.setCurrentIndex(index)
+
+    def unknown_text(self, value: Any) -> str:
+        return f"{value} (not allowed here)"
+
+    def _chosen(self, index: int) -> None:
+        self.committed.emit(self.field.itemData(index))
+
+
+class ChoiceEditor(ComboEditor):
+    def __init__(self, spec: PropSpec, unset_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.fill([(unset_text, None), *((choice, choice) for choice in spec.choices)])
+
+
+class BoolEditor(ComboEditor):
+    def __init__(self, spec: PropSpec, unset_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.fill([(unset_text, None), ("true", True), ("false", False)])
+
+
+def model_label(info: ModelInfo) -> str:
+    """ "Sonnet 5.5 — standard · $2.00/$10.00 per M": name, tier, input/output price."""
+    name = info.name.removeprefix("Claude ")
+    prices = f"{format_usd(info.prices.input)}/{format_usd(info.prices.output)} per M"
+    text = f"{name} — {info.tier_name} · {prices}"
+    return f"{text} (deprecated)" if info.deprecated else text
+
+
+class ModelEditor(ComboEditor):
+    """The catalog's models with tier and list price; deprecated ones marked and greyed."""
+
+    def __init__(self, spec: PropSpec, catalog: Catalog, unset_text: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.catalog = catalog
+        models = catalog.models()
+        self.fill([(unset_text, None), *((model_label(info), info.id) for info in models)])
+        for index, info in enumerate(models, start=1):
+            tip = f"{info.id}: {info.context_window:,} tokens of context"
+            self.field.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+            if info.deprecated:
+                self.field.setItemData(index, QColor("#808080"), _FOREGROUND)
+
+    def set_value(self, value: Any) -> None:
+        canonical = self.catalog.resolve_alias(value) if isinstance(value, str) else None
+        super().set_value(canonical or value)
+
+    def unknown_text(self, value: Any) -> str:
+        return f"{value} (not in the catalog)"
+
+
+class IdRefEditor(ComboEditor):
+    """An id of the spec's section, "(none)" first; the list follows the document."""
+
+    def __init__(self, spec: PropSpec, ids_provider: IdsProvider,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.ids_provider = ids_provider
+
+    def set_value(self, value: Any) -> None:
+        ids = self.ids_provider(self.spec.ref_section or "")
+        self.fill([("(none)", None), *((node_id, node_id) for node_id in ids)])
+        super().set_value(value)
+
+    def unknown_text(self, value: Any) -> str:
+        return f"{value} (missing)"
+
+
+# ---------------------------------------------------------------- groups
+
+
+class TagsEditor(PropertyEditor):
+    """A checkbox per choice; keeps the document's order and appends new tags."""
+
+    def __init__(self, spec: PropSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self._value: tuple[str, ...] = ()
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(0)
+        self.boxes: dict[str, QCheckBox] = {}
+        for index, choice in enumerate(spec.choices):
+            box = QCheckBox(choice.replace("_", " "), self)
+            box.setToolTip(choice)
+            box.toggled.connect(lambda on, name=choice: self._toggled(name, on))
+            grid.addWidget(box, index // 2, index % 2)
+            self.boxes[choice] = box
+        self.box.addLayout(grid)
+
+    def set_value(self, value: Any) -> None:
+        self._value = tuple(value or ())
+        for name, box in self.boxes.items():
+            with quiet(box):
+                box.setChecked(name in self._value)
+
+    def _toggled(self, name: str, on: bool) -> None:
+        kept = [tag for tag in self._value if tag != name]
+        self._value = (*kept, name) if on else tuple(kept)
+        self.committed.emit(self._value or None)
+
+
+def _member(value: Any, name: str) -> Any:
+    if isinstance(value, Mapping):
+        return value.get(name)
+    if is_dataclass(value) and name in {f.name for f in fields(value)}:
+        return getattr(value, name)
+    return None
+
+
+class NestedEditor(PropertyEditor):
+    """An object with declared fields as a group of editors; commits the mapping of set ones."""
+
+    spans_row = True
+
+    def __init__(self, spec: PropSpec, catalog: Catalog, ids_provider: IdsProvider,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        group = QGroupBox(spec.title, self)
+        form = QFormLayout(group)
+        self.editors: dict[str, PropertyEditor] = {}
+        self._values: dict[str, Any] = {}
+        for child in spec.nested:
+            editor = editor_for(child, catalog, ids_provider)
+            editor.committed.connect(lambda value, name=child.name: self._child(name, value))
+            editor.secret_pasted.connect(self.secret_pasted)
+            form.addRow(child.title, editor)
+            self.editors[child.name] = editor
+        self.box.addWidget(group)
+
+    def set_value(self, value: Any) -> None:
+        for name, editor in self.editors.items():
+            self._values[name] = _member(value, name)
+            editor.set_value(self._values[name])
+
+    def _child(self, name: str, value: Any) -> None:
+        self._values[name] = value
+        self.merges = self.editors[name].merges
+        chosen = {key: item for key, item in self._values.items() if item is not None}
+        self.committed.emit(chosen or None)
+
+
+# ---------------------------------------------------------------- the factory
+
+
+def editor_for(spec: PropSpec, catalog: Catalog, ids_provider: IdsProvider, *,
+               unset_text: str = UNSET) -> PropertyEditor:
+    """The editor for `spec`; `unset_text` names the unset state, e.g. `INHERIT` for agent
+    fields that fall back to the roster defaults."""
+    t = spec.type
+    if t is PropType.MULTILINE:
+        return TextEditor(spec)
+    if t in (PropType.INT, PropType.NUMBER):
+        return NumberEditor(spec, unset_text)
+    if t is PropType.BOOL:
+        return BoolEditor(spec, unset_text)
+    if t is PropType.CHOICE:
+        return ChoiceEditor(spec, unset_text)
+    if t is PropType.TAGS:
+        return TagsEditor(spec)
+    if t is PropType.MODEL:
+        return ModelEditor(spec, catalog, unset_text)
+    if t is PropType.KEY_REF:
+        return KeyRefEditor(spec)
+    if t in (PropType.PATH_LIST, PropType.STRING_LIST):
+        return ListEditor(spec)
+    if t is PropType.ID_REF:
+        return IdRefEditor(spec, ids_provider)
+    if t is PropType.OBJECT:
+        return NestedEditor(spec, catalog, ids_provider) if spec.nested else YamlEditor(spec)
+    if t is PropType.SHA256:
+        return Sha256Editor(spec)
+    if t is PropType.URL:
+        return UrlEditor(spec)
+    return LineEditor(spec)

@@ -1,0 +1,343 @@
+"""Data-flow rules R29–R31, and the taint and data-level helpers other rules share.
+
+Tools say how sensitive their data is (`data`: public < internal < confidential <
+restricted, default internal) and whether they were reviewed (`vetted`); agents say
+what they may see (`clearance`, default internal). An agent *sees* a tool's data
+through a live read grant (a write grant sends data to the tool instead), and a
+delegator sees what its delegate saw, because results flow back along
+`delegates_to`, unless the delegate is a quarantine agent (R08's test,
+`trifecta.is_quarantine`). R29 keeps confidential data away from unvetted sinks, R30
+keeps data away from agents below its class, R31 finds exfiltration paths to outbound
+tools no human approves. All three are roster scope and start from the few tools that
+matter (sensitive, unvetted, untrusted) and walk the adjacency index from there, so a
+roster where nothing is sensitive costs one pass over its tools; results are memoised
+per check run in `ctx.cache`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Final
+
+from runtime.roster import effective as fx
+from runtime.roster import model as m
+from runtime.roster.checks import base
+from runtime.roster.checks.base import Finding, Severity, roster_rule
+from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.rules.gates import ToolFacts, tool_facts
+from runtime.roster.checks.rules.trifecta import is_quarantine
+
+SENSITIVE: Final = fx.CLASS_ORDER["confidential"]
+FLOW_TRIGGERS: Final = frozenset({
+    base.TRIGGER_TOOL_ACCESS, base.TRIGGER_DELEGATION, base.TRIGGER_NODES, base.TRIGGER_AGENT,
+    base.TRIGGER_TOOL, base.TRIGGER_SERVER, base.TRIGGER_META,
+})
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def all_facts(ctx: CheckContext) -> list[ToolFacts]:
+    """Effective facts of every tool, once per check run."""
+    found: list[ToolFacts] | None = ctx.cache.get("flow.facts")
+    if found is None:
+        found = [f for t in ctx.tools() if (f := tool_facts(ctx, t.id)) is not None]
+        ctx.cache["flow.facts"] = found
+    return found
+
+
+def holders(ctx: CheckContext, tool_id: str) -> Iterator[m.Edge]:
+    """Live (not denied) grants on a tool, from agents that exist."""
+    nodes = ctx.nodes
+    for edge in ctx.index.incoming(tool_id, m.EdgeKind.TOOL_ACCESS):
+        if edge.approval != "deny" and isinstance(nodes.get(edge.source), m.Agent):
+            yield edge
+
+
+def quarantined(ctx: CheckContext, agent_id: str) -> bool:
+    agent = ctx.agent(agent_id)
+    return agent is not None and is_quarantine(agent.output_schema)
+
+
+def _spread(ctx: CheckContext, sources: Iterable[str]) -> set[str]:
+    """`sources` plus every agent their results reach (up the delegation edges), not
+    passing through quarantine agents."""
+    seen = set(sources)
+    queue = list(seen)
+    while queue:
+        current = queue.pop()
+        if quarantined(ctx, current):
+            continue
+        for edge in ctx.delegators(current):
+            if edge.source not in seen and ctx.agent(edge.source) is not None:
+                seen.add(edge.source)
+                queue.append(edge.source)
+    return seen
+
+
+def tainted(ctx: CheckContext) -> frozenset[str]:
+    """Agents holding a live untrusted_input tool, plus every agent that receives results
+    from a tainted delegate that is not a quarantine agent (the same taint as R08's)."""
+    found: frozenset[str] | None = ctx.cache.get("flow.tainted")
+    if found is None:
+        sources = {e.source for f in all_facts(ctx) if "untrusted_input" in f.caps
+                   for e in holders(ctx, f.tool.id)}
+        found = ctx.cache["flow.tainted"] = frozenset(_spread(ctx, sources))
+    return found
+
+
+@dataclass(slots=True)
+class Flow:
+    """Who sees which data class, from where. Only ranks above the lowest clearance
+    in the roster are tracked: nothing at or below it can break a rule."""
+
+    clearance: dict[str, int]  # agent -> clearance rank
+    direct: dict[str, tuple[int, str]]  # agent -> (rank, tool) of its most sensitive read
+    level: dict[str, tuple[int, str]]  # agent -> (rank, next hop: tool or delegate)
+
+
+def flow(ctx: CheckContext) -> Flow:
+    found: Flow | None = ctx.cache.get("flow.levels")
+    if found is not None:
+        return found
+    meta = ctx.meta
+    clearance = {a.id: fx.CLASS_ORDER[fx.agent_clearance(a, meta)] for a in ctx.agents()}
+    floor = min(clearance.values(), default=len(m.CLASSIFICATIONS))
+    direct: dict[str, tuple[int, str]] = {}
+    for facts in all_facts(ctx):
+        rank = fx.CLASS_ORDER[fx.tool_data(facts.tool)]
+        if rank <= floor:
+            continue
+        for edge in holders(ctx, facts.tool.id):
+            if (edge.mode or "read") == "read" and direct.get(edge.source, (-1, ""))[0] < rank:
+                direct[edge.source] = (rank, facts.tool.id)
+    level = dict(direct)
+    queue = list(level)
+    while queue:  # ranks only grow, at most three times per agent: ends on cycles too
+        agent_id = queue.pop()
+        if quarantined(ctx, agent_id):
+            continue
+        rank = level[agent_id][0]
+        for edge in ctx.delegators(agent_id):
+            if edge.source in clearance and level.get(edge.source, (-1, ""))[0] < rank:
+                level[edge.source] = (rank, agent_id)
+                queue.append(edge.source)
+    found = ctx.cache["flow.levels"] = Flow(clearance, direct, level)
+    return found
+
+
+def flow_path(ctx: CheckContext, agent_id: str) -> list[str]:
+    """Node ids from the data's source tool to `agent_id`, following the recorded hops."""
+    level = flow(ctx).level
+    path = [agent_id]
+    while path[-1] in level and len(path) <= len(level) + 1:
+        hop = level[path[-1]][1]
+        path.append(hop)
+        if hop not in level:
+            break
+    return path[::-1]
+
+
+def describe(ctx: CheckContext, path: Iterable[str], sink: str = "") -> str:
+    """"crm (confidential) → billing → pastebin (unvetted)": tools in `path` show their data
+    class, except the last one when `sink` names what it is instead."""
+    ids = list(path)
+    words = []
+    for i, node_id in enumerate(ids):
+        tool = ctx.tool(node_id)
+        if sink and i == len(ids) - 1:
+            words.append(f"{node_id} ({sink})")
+        elif tool is not None:
+            words.append(f"{node_id} ({fx.tool_data(tool)})")
+        else:
+            words.append(node_id)
+    return " → ".join(words)
+
+
+def _name(rank: int) -> str:
+    return m.CLASSIFICATIONS[rank]
+
+
+# ---------------------------------------------------------------- R29
+
+
+@roster_rule(
+    "R29", "Sensitive data reaches an unvetted tool", Severity.ERROR,
+    """What: an agent that reads confidential or restricted data (a read grant on a tool whose
+`data` is confidential+) must not also hold a grant on an unvetted tool (`vetted` unset or
+false) that it writes or executes with, or that communicates externally.
+
+Why: whatever the agent reads can end up in the arguments of any tool it calls; a tool
+nobody reviewed is an unknown destination (OWASP LLM02 Sensitive Information Disclosure,
+ASI04 Agentic Supply Chain, NIST AI 600-1 Data Privacy).
+
+Fix: review the tool and set `vetted: true`, lower the grant to `mode: read` on a tool
+without external_comm, or move the tool to an agent that does not read the data:
+
+    tools:
+      pastebin: {kind: mcp, server: paste-mcp, tool: create_paste, vetted: true}
+""",
+    FLOW_TRIGGERS, ("LLM02", "ASI04", "NIST AI 600-1 Data Privacy"),
+)
+def check_sensitive_to_unvetted(ctx: CheckContext) -> Iterable[Finding]:
+    sinks = [f for f in all_facts(ctx) if not fx.tool_vetted(f.tool)]
+    if not sinks:
+        return []
+    direct = flow(ctx).direct
+    rule = base.RULES["R29"]
+    out = []
+    for facts in sinks:
+        tool = facts.tool
+        for edge in holders(ctx, tool.id):
+            source = direct.get(edge.source)
+            if source is None or source[0] < SENSITIVE:
+                continue
+            writes = fx.grant_mode(edge) in ("write", "execute")
+            if not (writes or "external_comm" in facts.caps):
+                continue
+            how = f"{fx.grant_mode(edge)}s to it" if writes else "it communicates externally"
+            path = (source[1], edge.source, tool.id)
+            out.append(rule.finding(
+                f"{describe(ctx, path, 'unvetted')}: agent '{edge.source}' reads "
+                f"{_name(source[0])} data and holds unvetted tool '{tool.id}' ({how})",
+                f"review tool '{tool.id}' and set vetted: true, or remove the grant from "
+                f"'{edge.source}'", path, ctx.edge_path(edge),
+            ))
+    return out
+
+
+# ---------------------------------------------------------------- R30
+
+
+@roster_rule(
+    "R30", "Agent below its data's clearance", Severity.ERROR,
+    """What: an agent may see data up to its `clearance` (default internal). It sees a tool's
+`data` class through a read grant, and everything its delegates saw, because their results
+flow back to it, unless the delegate is a quarantine agent (an `output: {schema: ...}`
+that admits no free text: every string an enum, const, pattern or format).
+
+Why: access control on data sources is the first defence against disclosure (OWASP LLM02,
+LLM06 excessive permissions; NIST AI 600-1 Data Privacy).
+
+Fix: raise the agent's clearance if it is entitled to the data, take the read grant away,
+or make the delegate return a bounded result:
+
+    agents:
+      billing:
+        clearance: confidential
+      lookup:
+        output: {schema: {type: object, properties: {status: {type: string, enum: [ok, late]}}}}
+""",
+    FLOW_TRIGGERS, ("LLM02", "LLM06", "NIST AI 600-1 Data Privacy"),
+)
+def check_clearance(ctx: CheckContext) -> Iterable[Finding]:
+    info = flow(ctx)
+    if not info.level:
+        return []
+    rule = base.RULES["R30"]
+    out = []
+    floor = min(info.clearance.values())
+    for facts in all_facts(ctx):
+        rank = fx.CLASS_ORDER[fx.tool_data(facts.tool)]
+        if rank <= floor:
+            continue
+        for edge in holders(ctx, facts.tool.id):
+            have = info.clearance[edge.source]
+            if (edge.mode or "read") == "read" and rank > have:
+                out.append(rule.finding(
+                    f"{describe(ctx, [facts.tool.id, edge.source])}: agent '{edge.source}' has "
+                    f"clearance {_name(have)} but reads {_name(rank)} data from "
+                    f"'{facts.tool.id}'",
+                    f"set clearance: {_name(rank)} on '{edge.source}' if it may see that data, "
+                    f"or remove its grant on '{facts.tool.id}'",
+                    (facts.tool.id, edge.source), ctx.edge_path(edge),
+                ))
+    for delegate, (rank, _) in info.level.items():
+        if quarantined(ctx, delegate):
+            continue
+        for edge in ctx.delegators(delegate):
+            cleared = info.clearance.get(edge.source)
+            if cleared is None or rank <= cleared:
+                continue
+            path = [*flow_path(ctx, delegate), edge.source]
+            out.append(rule.finding(
+                f"{describe(ctx, path)}: results of '{delegate}' carry {_name(rank)} data back "
+                f"to '{edge.source}', whose clearance is {_name(cleared)}",
+                f"give '{delegate}' an output schema without free text (a quarantine agent), "
+                f"or set clearance: {_name(rank)} on '{edge.source}'",
+                path, ctx.edge_path(edge),
+            ))
+    return out
+
+
+# ---------------------------------------------------------------- R31
+
+
+def _best_source(ctx: CheckContext, agent_id: str, exclude: str) -> tuple[int, list[str]]:
+    """The most sensitive data reaching `agent_id`, not counting reads of tool `exclude`
+    itself (data already in the outbound system is not exfiltrated by reading it)."""
+    info = flow(ctx)
+    best: tuple[int, list[str]] = (-1, [])
+    own = info.direct.get(agent_id)
+    if own is not None and own[1] != exclude:
+        best = (own[0], [own[1], agent_id])
+    elif own is not None:
+        for edge in ctx.grants(agent_id):
+            tool = ctx.tool(edge.target)
+            if (tool is not None and tool.id != exclude and edge.approval != "deny"
+                    and (edge.mode or "read") == "read"
+                    and fx.CLASS_ORDER[fx.tool_data(tool)] > best[0]):
+                best = (fx.CLASS_ORDER[fx.tool_data(tool)], [tool.id, agent_id])
+    for edge in ctx.delegates(agent_id):
+        hop = info.level.get(edge.target)
+        if hop is not None and hop[0] > best[0] and not quarantined(ctx, edge.target):
+            best = (hop[0], [*flow_path(ctx, edge.target), agent_id])
+    return best
+
+
+@roster_rule(
+    "R31", "Exfiltration path without approval", Severity.ERROR,
+    """What: confidential or restricted data must not reach a tool that communicates
+externally (`external_comm`) without a person approving each call. The data reaches an
+agent through its own read grants or through results flowing back from delegates (a
+quarantine delegate stops it); the outbound grant of that agent must say `approval: ask`.
+Reading the outbound tool's own data does not count: that data is already there.
+
+Why: private data plus an outbound channel is how an injected agent leaks data (the lethal
+trifecta; OWASP LLM02, ASI01 goal hijack; Meta's Agents Rule of Two asks for a human in
+the loop).
+
+Fix: set `approval: ask` on the outbound grant, or keep the data away from that agent:
+
+    agents:
+      billing:
+        uses:
+          email: {mode: write, approval: ask}
+""",
+    FLOW_TRIGGERS, ("LLM02", "ASI01", "Lethal trifecta", "Agents Rule of Two"),
+)
+def check_exfiltration(ctx: CheckContext) -> Iterable[Finding]:
+    level = flow(ctx).level
+    if not level:
+        return []
+    rule = base.RULES["R31"]
+    out = []
+    for facts in all_facts(ctx):
+        if "external_comm" not in facts.caps:
+            continue
+        tool = facts.tool
+        for edge in holders(ctx, tool.id):
+            reach = level.get(edge.source)
+            if reach is None or reach[0] < SENSITIVE or fx.grant_approval(edge) == "ask":
+                continue
+            found, path = _best_source(ctx, edge.source, tool.id)
+            if found < SENSITIVE:
+                continue
+            out.append(rule.finding(
+                f"{describe(ctx, [*path, tool.id], 'external')}: {_name(found)} data can leave "
+                f"through external tool '{tool.id}' of '{edge.source}' without approval",
+                f"set approval: ask on the grant of '{tool.id}' to '{edge.source}', or keep "
+                "the data away from this agent (a quarantine delegate returns only bounded "
+                "values)", (*path, tool.id), ctx.edge_path(edge),
+            ))
+    return out

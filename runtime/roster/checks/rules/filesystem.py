@@ -1,0 +1,252 @@
+"""Filesystem scopes and shared memory: R13 and R14.
+
+R13 makes every file tool (fs_read, fs_write, sqlite, or any tool with `fs_roots`)
+name the directories it may touch, keeps those roots (and sandbox roots) away from
+the home directory, the user's keys and keyrings, the app's own configuration and
+`/`, and stops a tainted agent from writing where another agent reads, which would
+turn files into a channel for injected instructions. R14 does the same for shared
+memory stores. Both are roster scope because taint follows delegation; paths are
+compared textually after normalising `$HOME`, `~`, XDG variables and absolute home
+directories, since the roster is checked on a machine that may not be the one it
+runs on.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from typing import Final
+
+from runtime.roster import effective as fx
+from runtime.roster import model as m
+from runtime.roster.checks import base
+from runtime.roster.checks.base import Finding, Severity, roster_rule
+from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.rules.dataflow import all_facts, holders, tainted
+from runtime.roster.checks.rules.gates import ToolFacts, live_grants, some
+from runtime.roster.kinds import tool_kind
+
+# Directories no tool may be scoped to, contain, or reach into, with what they hold.
+PROTECTED: Final = (
+    ("~/.ssh", "SSH keys"),
+    ("~/.local/share/keyrings", "the desktop keyring"),
+    ("~/.config/agent-roster", "this app's configuration"),
+)
+_VARIABLES: Final = (
+    (re.compile(r"^\$\{?XDG_CONFIG_HOME\}?(?=/|$)"), "~/.config"),
+    (re.compile(r"^\$\{?XDG_DATA_HOME\}?(?=/|$)"), "~/.local/share"),
+    (re.compile(r"^\$\{?HOME\}?(?=/|$)"), "~"),
+    (re.compile(r"^(?:/home/[^/]+|/Users/[^/]+|/root)(?=/|$)"), "~"),
+)
+_HOME_PARENTS: Final = frozenset({"/", "/home", "/Users"})
+WRITE_MODES: Final = ("write", "execute")
+
+
+def normalise(root: str) -> str:
+    """A comparable form: variables and absolute home directories become "~"."""
+    path = root.strip()
+    for pattern, replacement in _VARIABLES:
+        path = pattern.sub(replacement, path, count=1)
+    path = posixpath.normpath(path) if path else path
+    return path[:-1] if len(path) > 1 and path.endswith("/") else path
+
+
+def _under(path: str, parent: str) -> bool:
+    return path == parent or parent == "/" or path.startswith(parent + "/")
+
+
+def overlaps(a: str, b: str) -> bool:
+    return _under(a, b) or _under(b, a)
+
+
+def forbidden(root: str) -> str | None:
+    """Why `root` must not be an fs root, or None if it may be."""
+    path = normalise(root)
+    if path == "/":
+        return "the whole filesystem"
+    if path in _HOME_PARENTS:
+        return "every home directory"
+    if path == "~":
+        return "the home directory"
+    for protected, holds in PROTECTED:
+        if _under(path, protected):
+            return f"{protected} ({holds})"
+        if _under(protected, path):
+            return f"{path}, which contains {protected} ({holds})"
+    return None
+
+
+def is_file_tool(tool: m.Tool) -> bool:
+    kind = tool_kind(tool.kind)
+    return bool(tool.fs_roots) or (kind is not None and kind.filesystem)
+
+
+def _root_lists(tool: m.Tool) -> Iterator[tuple[tuple[str, ...], tuple[str | int, ...]]]:
+    yield tool.fs_roots, ("tools", tool.id, "fs_roots")
+    if tool.sandbox is not None:
+        yield tool.sandbox.fs_roots, ("tools", tool.id, "sandbox", "fs_roots")
+
+
+# ---------------------------------------------------------------- R13
+
+
+@roster_rule(
+    "R13", "Filesystem scopes", Severity.ERROR,
+    """What: every file tool (kinds fs_read, fs_write, sqlite, or any tool that lists
+`fs_roots`) declares the directories it may touch in `fs_roots`. No root (nor a sandbox's
+`fs_roots`) may be `/`, the home directory (`~`, `$HOME`, /home/NAME), `~/.ssh`,
+`~/.local/share/keyrings` or this app's configuration directory `~/.config/agent-roster`,
+nor a directory that contains one of them. Directories that a tainted agent (one holding an
+untrusted_input tool, or receiving a tainted delegate's results) can write must not
+overlap the directories other agents read. The roster file's own location is not known
+when the roster is checked (the same file runs from anywhere), so this rule cannot check
+that no root contains it: keep rosters outside tool roots.
+
+Why: a file tool without a scope reaches keys, keyrings and the app's own settings; a
+directory written by an agent that reads untrusted text and read by another agent is a
+persistent injection channel (OWASP Agentic T1 Memory Poisoning, ASI06 Memory & Context
+Poisoning, LLM06 excessive permissions).
+
+Fix: scope each tool to the one directory its task needs, and give tainted writers a
+directory nobody else reads:
+
+    tools:
+      notes:
+        kind: fs_write
+        fs_roots: [/srv/agent-work/notes]
+""",
+    (base.TRIGGER_TOOL, base.TRIGGER_TOOL_ACCESS, base.TRIGGER_DELEGATION, base.TRIGGER_NODES,
+     base.TRIGGER_AGENT, base.TRIGGER_SERVER),
+    ("OWASP Agentic T1", "ASI06", "LLM06"),
+)
+def check_fs_scopes(ctx: CheckContext) -> Iterable[Finding]:
+    rule = base.RULES["R13"]
+    out: list[Finding] = []
+    for facts in all_facts(ctx):
+        tool = facts.tool
+        if is_file_tool(tool) and not tool.fs_roots:
+            out.append(rule.finding(
+                f"file tool '{tool.id}' ({tool.kind}) declares no fs_roots, so it may touch "
+                "any file the app can",
+                f"add fs_roots to tool '{tool.id}' naming only the directories its task needs",
+                (tool.id,), ("tools", tool.id),
+            ))
+        for roots, at in _root_lists(tool):
+            for i, root in enumerate(roots):
+                why = forbidden(root)
+                if why is not None:
+                    out.append(rule.finding(
+                        f"tool '{tool.id}' may reach {why} through root '{root}'",
+                        f"replace '{root}' with the one directory the tool needs, outside "
+                        "the home directory's key, keyring and config folders",
+                        (tool.id,), (*at, i),
+                    ))
+    for server in ctx.servers():
+        if server.sandbox is not None:
+            for i, root in enumerate(server.sandbox.fs_roots):
+                why = forbidden(root)
+                if why is not None:
+                    out.append(rule.finding(
+                        f"MCP server '{server.id}' sandbox may reach {why} through root '{root}'",
+                        f"replace '{root}' with the one directory the server needs",
+                        (server.id,), ("mcp_servers", server.id, "sandbox", "fs_roots", i),
+                    ))
+    out.extend(_tainted_writes(ctx, rule))
+    return out
+
+
+def _tainted_writes(ctx: CheckContext, rule: base.Rule) -> Iterator[Finding]:
+    """Write roots of tainted agents against read roots of every other agent."""
+    dirty = tainted(ctx)
+    files = [f for f in all_facts(ctx) if is_file_tool(f.tool)] if dirty else []
+    writes = [(edge, f.tool) for f in files for edge in holders(ctx, f.tool.id)
+              if edge.source in dirty and fx.grant_mode(edge) in WRITE_MODES]
+    if not writes:
+        return
+    readers: dict[str, set[str]] = {}  # normalised root -> agents that read under it
+    for facts in files:
+        if "read" in facts.modes:
+            agents = {edge.source for edge in holders(ctx, facts.tool.id)}
+            for root in facts.tool.fs_roots:
+                readers.setdefault(normalise(root), set()).update(agents)
+    for edge, tool in writes:
+        hits: dict[str, str] = {}  # reader agent -> the root written
+        for root in tool.fs_roots:
+            written = normalise(root)
+            for read_root, agents in readers.items():
+                if overlaps(written, read_root):
+                    for reader in agents - {edge.source}:
+                        hits.setdefault(reader, root)
+        if hits:
+            names = sorted(hits)
+            yield rule.finding(
+                f"tainted agent '{edge.source}' writes '{hits[names[0]]}' through "
+                f"'{tool.id}', where {some(names)} read files: injected text written "
+                "there reaches them",
+                f"give '{edge.source}' a write directory no other agent reads, or make the "
+                f"grant of '{tool.id}' read-only",
+                (edge.source, tool.id, *names), ctx.edge_path(edge),
+            )
+
+
+# ---------------------------------------------------------------- R14
+
+
+def is_memory(facts: ToolFacts) -> bool:
+    """A shared memory store: a `memory` tool, or any tool that writes shared memory."""
+    return facts.tool.kind == "memory" or "shared_memory_write" in facts.caps
+
+
+@roster_rule(
+    "R14", "Shared memory poisoning", Severity.WARNING,
+    """What: a tainted agent (one holding an untrusted_input tool, or receiving a tainted
+delegate's results) that can write to a shared memory store (a `memory` tool, or any tool
+with the shared_memory_write capability) which an untainted agent holding high-impact
+tools reads. A warning when the store declares a `data` classification (someone reviewed
+what it holds), an error when it does not.
+
+Why: text written by an agent that read untrusted content is read back later, by an agent
+that can act, as if it were trusted notes: memory poisoning (OWASP Agentic T1, ASI06).
+
+Fix: give the tainted agent read-only access, split the store, or classify it and accept
+the warning with a reason:
+
+    tools:
+      team-notes: {kind: memory, data: internal}
+    agents:
+      researcher:
+        uses:
+          team-notes: {mode: read}
+""",
+    (base.TRIGGER_TOOL, base.TRIGGER_TOOL_ACCESS, base.TRIGGER_DELEGATION, base.TRIGGER_NODES,
+     base.TRIGGER_AGENT, base.TRIGGER_SERVER),
+    ("OWASP Agentic T1", "ASI06"),
+)
+def check_memory_poisoning(ctx: CheckContext) -> Iterable[Finding]:
+    stores = [f.tool for f in all_facts(ctx) if is_memory(f)]
+    dirty = tainted(ctx) if stores else frozenset()
+    rule = base.RULES["R14"]
+    out = []
+    for store in stores:
+        grants = list(holders(ctx, store.id))
+        writers = [e for e in grants
+                   if e.source in dirty and fx.grant_mode(e) in WRITE_MODES]
+        if not writers:
+            continue
+        targets = sorted({e.source for e in grants if e.source not in dirty
+                          and any(f.high_impact for _, f in live_grants(ctx, e.source))})
+        if not targets:
+            continue
+        unclassified = store.data is None
+        for edge in writers:
+            out.append(rule.finding(
+                f"tainted agent '{edge.source}' writes shared memory '{store.id}', which "
+                f"{some(targets)} read and act on with high-impact tools"
+                + (f" ('{store.id}' declares no data classification)" if unclassified else ""),
+                f"make the grant of '{store.id}' to '{edge.source}' read-only, give it a "
+                "separate store, or declare the store's data classification and acknowledge",
+                (edge.source, store.id, *targets), ctx.edge_path(edge),
+                Severity.ERROR if unclassified else None,
+            ))
+    return out

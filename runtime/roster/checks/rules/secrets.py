@@ -1,0 +1,220 @@
+"""Secrets and credentials: R15 (no secret literals) and R16 (credential scoping).
+
+R15 runs `runtime.secrets.scanner.scan_value` over the roster's data as it would be
+written: per node (the node's own YAML, including an agent's grants) so that after an
+edit only the touched nodes are scanned again, plus a small roster pass over the
+settings (name, description, providers, acknowledgements, extensions) re-run when they
+change. Scans are memoised by node identity (nodes and edges are immutable and replaced
+on every change), so checking the same roster twice scans it once. Messages name the
+field and the kind of secret, never the value; a hit inside a mapping key points at the
+key's parent. R16 keeps one credential from being shared between a tainted agent's
+tool and an untainted agent's high-impact tool, and keeps Anthropic admin keys out of
+the runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+from runtime.roster import model as m
+from runtime.roster.checks import base
+from runtime.roster.checks.base import Finding, Path, Rule, Severity, roster_rule
+from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.rules.dataflow import tainted
+from runtime.roster.checks.rules.gates import tool_facts
+from runtime.roster.codec import RosterContent
+from runtime.roster.errors import format_path
+from runtime.roster.io import to_data
+from runtime.secrets.scanner import SecretHit, is_reference, scan_text, scan_value
+
+_MEMO_LIMIT: Final = 50_000
+# node id -> (node, its outgoing edges, findings): reused while both are the same objects
+_memo: dict[str, tuple[m.Node, tuple[m.Edge, ...], list[Finding]]] = {}
+_meta_memo: list[tuple[m.RosterMeta, list[Finding]]] = []
+_EMPTY_META: Final = m.RosterMeta()
+
+R15_EXPLAIN: Final = """What: no literal secret anywhere in the roster: API keys, tokens,
+passwords, private keys or random-looking strings under credential-like names, in any field
+(agent instructions, descriptions, tool config, MCP server env and args, acknowledgement
+reasons, extensions). Credentials are references: `keyring:SERVICE/NAME` or `env:VAR`. Saving
+and exporting also scan the final YAML text and refuse to write a file with a secret in it.
+
+Why: roster files are reviewed, diffed and shared; system prompts and configs are read by
+the model and end up in logs (OWASP LLM02 Sensitive Information Disclosure, LLM07 System
+Prompt Leakage).
+
+Fix: remove the value, rotate the key (it has been exposed), store it in the keyring and
+refer to it:
+
+    roster keys set payments
+    mcp_servers:
+      payments-mcp:
+        env: {PAYMENTS_TOKEN: "keyring:agent-roster/payments"}
+"""
+
+
+def _safe_path(path: Path) -> tuple[Path, bool]:
+    """`path` cut before the first key that itself looks like a secret (never shown)."""
+    for i, part in enumerate(path):
+        if isinstance(part, str) and scan_text(part):
+            return path[:i], True
+    return path, False
+
+
+def _findings(rule: Rule, hits: Iterable[SecretHit], subject: str | None) -> list[Finding]:
+    out = []
+    seen: set[tuple[Path, str]] = set()
+    for hit in hits:
+        path, in_key = _safe_path(hit.path)
+        if (path, hit.description) in seen:
+            continue
+        seen.add((path, hit.description))
+        where = format_path(path) or "the roster"
+        subjects: tuple[str, ...] = ()
+        if subject is not None:
+            subjects = (subject,)
+            if len(path) > 3 and path[0] == "agents" and path[2] == "uses":
+                subjects += (str(path[3]),)
+        out.append(rule.finding(
+            f"{where} holds {hit.description}"
+            + (" in a mapping key" if in_key else "") + ": a literal secret in the roster",
+            "remove it and rotate it (it has been exposed); store it with `roster keys set "
+            "NAME` and write keyring:agent-roster/NAME (or env:VAR) in its place",
+            subjects, path,
+        ))
+    return out
+
+
+def scan_node(ctx: CheckContext, node_id: str) -> Iterable[Finding]:
+    """R15 for one node: its own YAML (with an agent's grants), memoised by identity."""
+    node = ctx.nodes.get(node_id)
+    if node is None:
+        return ()
+    table = ctx.index.out.get(node_id)
+    edges = tuple(e for bucket in table.values() for e in bucket) if table else ()
+    cached = _memo.get(node_id)
+    # The entry holds the edges themselves, so their ids cannot be reused while it lives.
+    if cached is not None and cached[0] is node and list(map(id, cached[1])) == list(
+            map(id, edges)):
+        return cached[2]
+    section = m.section_of(node)
+    content = RosterContent(_EMPTY_META, {node_id: node}, {e.id: e for e in edges})
+    data = to_data(content).get(section, {})
+    found = _findings(base.RULES["R15"], scan_value(data, (section,)), node_id)
+    if len(_memo) >= _MEMO_LIMIT:
+        _memo.clear()
+    _memo[node_id] = (node, edges, found)
+    return found
+
+
+def scan_settings(ctx: CheckContext) -> Iterable[Finding]:
+    """R15 for the roster settings: everything in the file that is not a node."""
+    if _meta_memo and _meta_memo[0][0] is ctx.meta:
+        return _meta_memo[0][1]
+    data = to_data(RosterContent(ctx.meta))
+    found = _findings(base.RULES["R15"], scan_value(data), None)
+    _meta_memo[:] = [(ctx.meta, found)]
+    return found
+
+
+base.register(Rule(
+    "R15", "No secret literals anywhere", Severity.ERROR, R15_EXPLAIN, ("LLM02", "LLM07"),
+    check_node=scan_node, check=scan_settings, triggers=frozenset({base.TRIGGER_META}),
+))
+
+
+# ---------------------------------------------------------------- R16
+
+
+def _credentials(ctx: CheckContext, tool: m.Tool) -> list[tuple[str, Path]]:
+    """The credential references a tool runs with: its own, and its MCP server's env."""
+    out: list[tuple[str, Path]] = []
+    if tool.credential:
+        out.append((tool.credential, ("tools", tool.id, "credential")))
+    server = ctx.server(tool.server) if tool.kind == "mcp" and tool.server else None
+    if server is not None:
+        for var, ref in server.env.items():
+            if is_reference(ref):
+                out.append((ref, ("mcp_servers", server.id, "env", var)))
+    return out
+
+
+def _holders(ctx: CheckContext, tool_id: str) -> list[str]:
+    return [e.source for e in ctx.index.incoming(tool_id, m.EdgeKind.TOOL_ACCESS)
+            if e.approval != "deny" and ctx.agent(e.source) is not None]
+
+
+@roster_rule(
+    "R16", "Credential scoping", Severity.ERROR,
+    """What: a provider's `api_key` is a reference (`keyring:`/`env:`) and does not name an
+Anthropic admin credential (a reference whose name contains "admin"): admin keys manage the
+organisation and are never runtime keys (error). A credential reference (a tool's
+`credential`, or an env reference of the MCP server behind a tool) shared by several tools
+must not connect a tainted agent's tool (one whose agent holds an untrusted_input tool or
+receives a tainted delegate's results) with an untainted agent's high-impact tool (warning):
+whoever can steer the first tool's calls holds the key of the second.
+
+Why: least-privilege credentials per tool (OWASP Agentic T3 Privilege Compromise, ASI03
+Identity & Privilege Abuse, OWASP Non-Human Identities).
+
+Fix: give each tool, or at least each high-impact tool, its own scoped credential, and use
+an ordinary API key for the runtime:
+
+    providers:
+      anthropic: {api_key: "keyring:agent-roster/anthropic"}
+    tools:
+      payments: {credential: "keyring:agent-roster/payments-refunds-only"}
+""",
+    (base.TRIGGER_META, base.TRIGGER_TOOL, base.TRIGGER_SERVER, base.TRIGGER_TOOL_ACCESS,
+     base.TRIGGER_DELEGATION, base.TRIGGER_NODES, base.TRIGGER_AGENT),
+    ("T3", "ASI03", "OWASP NHI"),
+)
+def check_credentials(ctx: CheckContext) -> Iterable[Finding]:
+    rule = base.RULES["R16"]
+    out = _provider_keys(rule, ctx.meta.providers)
+    users: dict[str, dict[str, Path]] = {}  # credential -> tool id -> where it is declared
+    for tool in ctx.tools():
+        for ref, path in _credentials(ctx, tool):
+            users.setdefault(ref, {}).setdefault(tool.id, path)
+    dirty = tainted(ctx)
+    for ref, tools in users.items():
+        if len(tools) < 2 or not dirty:
+            continue
+        risky = [(a, t) for t in tools for a in _holders(ctx, t) if a in dirty]
+        exposed = [(b, t) for t in tools for b in _holders(ctx, t) if b not in dirty
+                   and (facts := tool_facts(ctx, t)) is not None and facts.high_impact]
+        pair = next(((a, t1, b, t2) for a, t1 in risky for b, t2 in exposed if t1 != t2), None)
+        if pair is None:
+            continue
+        a, t1, b, t2 = pair
+        out.append(rule.finding(
+            f"tools '{t1}' (used by tainted agent '{a}') and '{t2}' (high-impact, used by "
+            f"'{b}') run with the same credential {ref}",
+            f"give '{t2}' a credential of its own, scoped to what it needs",
+            (a, t1, t2, b), tools[t2], Severity.WARNING,
+        ))
+    return out
+
+
+def _provider_keys(rule: Rule, providers: Mapping[str, m.Provider]) -> list[Finding]:
+    out = []
+    for name, provider in providers.items():
+        key = provider.api_key
+        at: Path = ("providers", name, "api_key")
+        if key is None:
+            continue
+        if not is_reference(key):
+            out.append(rule.finding(
+                f"providers.{name}.api_key is not a key reference (the value is not shown)",
+                "store the key with `roster keys set NAME` and write keyring:agent-roster/NAME "
+                "(or env:VAR)", (), at,
+            ))
+        elif "admin" in key.lower():
+            out.append(rule.finding(
+                f"providers.{name}.api_key refers to an admin credential ({key}); admin keys "
+                "manage the organisation and must never run agents",
+                "create an ordinary API key for the runtime, store it in the keyring and "
+                "refer to it instead", (), at,
+            ))
+    return out
