@@ -8,6 +8,10 @@ always in `Stats.n`, so a shortened run is visible in every table and JSON
 file. Percentiles interpolate linearly between the closest ranks (numpy's
 default method).
 
+Each sample also records the process CPU time (`time.process_time`): on a
+shared machine where other jobs compete for the cores, wall-clock times
+inflate but CPU times barely move, so `cpu_p50` tells noise from regressions.
+
 `ratio(ours, baseline)` is baseline p50 / our p50: above 1 means we are
 faster. Results go to bench/results/<name>.json (git-ignored).
 """
@@ -39,6 +43,8 @@ class Stats:
     n: int
     min: float = math.nan
     max: float = math.nan
+    cpu_p50: float = math.nan  # process CPU time (time.process_time), immune to other load
+    cpu_p95: float = math.nan
 
     def to_json(self) -> dict[str, float | int]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -54,8 +60,10 @@ def percentile(sorted_ms: Sequence[float], q: float) -> float:
     return sorted_ms[lo] + (sorted_ms[hi] - sorted_ms[lo]) * (pos - lo)
 
 
-def summarize(samples_ms: Iterable[float]) -> Stats:
+def summarize(samples_ms: Iterable[float], cpu_ms: Iterable[float] = ()) -> Stats:
+    """Stats of wall-clock samples, with CPU-time percentiles when `cpu_ms` is given."""
     data = sorted(samples_ms)
+    cpu = sorted(cpu_ms)
     if not data:
         return Stats(math.nan, math.nan, math.nan, 0)
     return Stats(
@@ -65,7 +73,30 @@ def summarize(samples_ms: Iterable[float]) -> Stats:
         n=len(data),
         min=data[0],
         max=data[-1],
+        cpu_p50=percentile(cpu, 50),
+        cpu_p95=percentile(cpu, 95),
     )
+
+
+class Timer:
+    """Collects wall-clock (perf_counter) and CPU (process_time) samples in ms."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+        self._t = (0.0, 0.0)
+
+    def start(self) -> None:
+        self._t = (time.perf_counter(), time.process_time())
+
+    def stop(self) -> float:
+        wall = (time.perf_counter() - self._t[0]) * 1000.0
+        self.wall.append(wall)
+        self.cpu.append((time.process_time() - self._t[1]) * 1000.0)
+        return wall
+
+    def stats(self) -> Stats:
+        return summarize(self.wall, self.cpu)
 
 
 def measure(
@@ -93,17 +124,16 @@ def measure(
         if i >= 1 and over_budget():
             break
         fn()
-    samples: list[float] = []
-    clock = time.perf_counter
+    timer = Timer()
     for i in range(iterations):
         if i >= min_iterations and over_budget():
             break
         if collect:
             gc.collect()
-        t0 = clock()
+        timer.start()
         fn()
-        samples.append((clock() - t0) * 1000.0)
-    return summarize(samples)
+        timer.stop()
+    return timer.stats()
 
 
 def ratio(ours: Stats, baseline: Stats) -> float:
@@ -144,18 +174,18 @@ class Row:
 
 
 def format_table(title: str, rows: Sequence[Row]) -> str:
-    head = ("", "p50 ms", "p95 ms", "n", "ours vs this", "")
+    head = ("", "p50 ms", "p95 ms", "cpu p50", "n", "ours vs this", "")
     body = [
-        (r.label, format_ms(r.stats.p50), format_ms(r.stats.p95), str(r.stats.n),
-         format_ratio(r.ratio), r.note)
+        (r.label, format_ms(r.stats.p50), format_ms(r.stats.p95), format_ms(r.stats.cpu_p50),
+         str(r.stats.n), format_ratio(r.ratio), r.note)
         for r in rows
     ]
     widths = [max(len(line[i]) for line in (head, *body)) for i in range(len(head))]
 
     def render(line: tuple[str, ...]) -> str:
         cells = [line[0].ljust(widths[0])]
-        cells += [line[i].rjust(widths[i]) for i in (1, 2, 3)]
-        cells += [line[4].ljust(widths[4]), line[5]]
+        cells += [line[i].rjust(widths[i]) for i in (1, 2, 3, 4)]
+        cells += [line[5].ljust(widths[5]), line[6]]
         return "  ".join(cells).rstrip()
 
     rule = "-" * len(render(head))

@@ -48,6 +48,8 @@ class RosterController(QObject):
         self.path: Path | None = None
         self.version_read: int | None = None
         self.findings: list[Finding] = []
+        self._merge_epoch = 0  # bumped to end a run of merged typing (focus moved, undo...)
+        self.undo_stack.indexChanged.connect(self._index_changed)
         self._recheck = QTimer(self)
         self._recheck.setSingleShot(True)
         self._recheck.setInterval(0)
@@ -60,6 +62,7 @@ class RosterController(QObject):
                          version_read: int | None = None) -> None:
         self.checker.close()
         self.signals.detach()
+        self.signals.deleteLater()
         self.undo_stack.clear()
         self.document = Document(content)
         self.signals = DocumentSignals(self.document, self)
@@ -94,6 +97,14 @@ class RosterController(QObject):
     @property
     def modified(self) -> bool:
         return not self.undo_stack.isClean()
+
+    def break_merge(self) -> None:
+        """The next edit starts a new undo step even in the same field."""
+        self._merge_epoch += 1
+
+    def _index_changed(self, index: int) -> None:
+        if index != self.undo_stack.count():  # an undo: typing after it is a new step
+            self.break_merge()
 
     def refresh_findings(self) -> None:
         self.findings = self.checker.findings()
@@ -134,7 +145,7 @@ class RosterController(QObject):
             return
         label = f"Set {key}" if target == e.ROSTER else f"Set {target}.{key}"
         self.push(e.SetProperty(target, key, value), label,
-                  ("prop", target, key) if merge else None)
+                  ("prop", target, key, self._merge_epoch) if merge else None)
 
     def _current_value(self, target: str, key: str) -> Any:
         obj: Any = self.document.meta if target == e.ROSTER else (

@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.controller.modified)
 
     def _selection_changed(self) -> None:
+        self.controller.break_merge()
         if shiboken6.isValid(self.scene) and shiboken6.isValid(self.inspector):
             self.inspector.show_selection(self.scene.selected_ids())
 

@@ -6,7 +6,8 @@ shows a value from the document without emitting anything, and the
 meaning unset. `LineEditor` is the base of every one-line text editor: a
 subclass only says how text parses into a value (raising `ValueError` with a
 message for text it must not commit) and how a value formats back to text.
-Editors know nothing of documents, targets or undo; the inspector does.
+Value widgets ignore the mouse wheel unless focused, so scrolling the
+inspector never edits. Editors know nothing of documents or undo.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from runtime.roster.props import PropSpec
@@ -35,6 +37,14 @@ def quiet(widget: QObject) -> Iterator[None]:
         yield
     finally:
         widget.blockSignals(was_blocked)
+
+
+def wheel_only_with_focus(widget: QWidget, event: QWheelEvent) -> bool:
+    """Let the wheel scroll the inspector instead of changing a value the user is not editing."""
+    if widget.hasFocus():
+        return False
+    event.ignore()
+    return True
 
 
 class PropertyEditor(QWidget):

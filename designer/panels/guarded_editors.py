@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 
@@ -21,7 +21,7 @@ from runtime.roster import yaml_read, yaml_write
 from runtime.roster.errors import RosterLoadError
 from runtime.roster.model import freeze, thaw
 from runtime.roster.props import PropSpec
-from runtime.secrets.refs import ReferenceSyntaxError, is_ref, parse_ref
+from runtime.secrets.refs import ReferenceSyntaxError, parse_ref
 from runtime.secrets.scanner import scan_text, scan_value
 
 SECRET_WARNING = (
@@ -58,7 +58,8 @@ class KeyRefEditor(LineEditor):
 
     def _edited(self, text: str) -> None:
         self.warning.hide()
-        if text and not is_ref(text) and scan_text(text):
+        # Scan even a valid reference: a key pasted after "keyring:agent-roster/" is one.
+        if text and scan_text(text):
             # Put the field back so the key is neither on screen nor committed later.
             with quiet(self.field):
                 self.field.setText(self.format(self._value))
@@ -71,13 +72,14 @@ class KeyRefEditor(LineEditor):
 
 
 class YamlTextEdit(QPlainTextEdit):
-    """A plain text edit that says when the user leaves it."""
+    """A plain text edit that says when the user leaves it (not for its own context menu)."""
 
     focus_left = Signal()
 
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+    def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
-        self.focus_left.emit()
+        if event.reason() is not Qt.FocusReason.PopupFocusReason:
+            self.focus_left.emit()
 
 
 class YamlEditor(PropertyEditor):

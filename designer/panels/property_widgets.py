@@ -6,7 +6,8 @@ spin boxes whose lowest step reads "(unset)" for numbers, combo boxes with an
 unset entry first for booleans, choices, models (with tier and price) and id
 references, a checkbox grid for tags, and for objects either a group of nested
 editors or YAML text. Unset is a value of its own everywhere because an unset
-field inherits the roster default. No other module builds property widgets.
+field inherits the roster default. Only this factory picks an editor for a
+spec; combo editors live in choice_editors.py, gated ones in guarded_editors.py.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QColor, QValidator
+from PySide6.QtGui import QValidator, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -32,10 +32,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.panels.editor_base import UNSET, IdsProvider, LineEditor, PropertyEditor, quiet
+from designer.panels.choice_editors import BoolEditor, ChoiceEditor, IdRefEditor, ModelEditor
+from designer.panels.editor_base import (
+    UNSET,
+    IdsProvider,
+    LineEditor,
+    PropertyEditor,
+    quiet,
+    wheel_only_with_focus,
+)
 from designer.panels.guarded_editors import KeyRefEditor, YamlEditor
-from runtime.roster.catalog import Catalog, ModelInfo
-from runtime.roster.costs import format_usd
+from runtime.roster.catalog import Catalog
 from runtime.roster.props import PropSpec, PropType
 
 INHERIT = "(inherit default)"
@@ -44,7 +51,6 @@ _INT_LIMIT = 2**31 - 1
 _NUMBER_LIMIT = 1e12
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _TALL_TEXT = frozenset({"instructions", "description"})
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
 
 
 # ---------------------------------------------------------------- text
@@ -114,27 +120,35 @@ def _means_unset(box: QAbstractSpinBox, text: str) -> bool:
 class UnsetSpinBox(QSpinBox):
     """Its minimum is the unset step; an emptied field means unset too."""
 
-    def validate(self, text: str, pos: int) -> object:
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if not wheel_only_with_focus(self, event):
+            super().wheelEvent(event)
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         if _means_unset(self, text):
             return QValidator.State.Acceptable, text, pos
         return super().validate(text, pos)
 
-    def valueFromText(self, text: str) -> int:  # noqa: N802 - Qt's name
+    def valueFromText(self, text: str) -> int:
         return self.minimum() if _means_unset(self, text) else super().valueFromText(text)
 
 
 class UnsetDoubleSpinBox(QDoubleSpinBox):
     """As `UnsetSpinBox`, and shows no trailing zeros ("2.5", not "2.500000")."""
 
-    def validate(self, text: str, pos: int) -> object:
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if not wheel_only_with_focus(self, event):
+            super().wheelEvent(event)
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         if _means_unset(self, text):
             return QValidator.State.Acceptable, text, pos
         return super().validate(text, pos)
 
-    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
+    def valueFromText(self, text: str) -> float:
         return self.minimum() if _means_unset(self, text) else super().valueFromText(text)
 
-    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+    def textFromValue(self, value: float) -> str:
         text = super().textFromValue(value)
         point = self.locale().decimalPoint()
         return text.rstrip("0").rstrip(point) if point in text else text
@@ -149,12 +163,13 @@ class NumberEditor(PropertyEditor):
         self.whole = spec.type is PropType.INT
         unit = 1.0 if self.whole else 10.0**-DECIMALS
         limit = _INT_LIMIT if self.whole else _NUMBER_LIMIT
-        low = -limit + unit if spec.minimum is None else spec.minimum
+        low = -limit + unit if spec.minimum is None else float(spec.minimum)
+        first: float = low + unit if spec.exclusive_minimum else low  # lowest valid value
         if self.whole:
-            first = math.floor(low) + 1 if spec.exclusive_minimum else math.ceil(low)
-        else:
-            first = low + unit if spec.exclusive_minimum else low
+            first = float(math.floor(low) + 1 if spec.exclusive_minimum else math.ceil(low))
         self.unset_value = first - unit
+        # Anything below the middle of the unset step is unset, whatever the float rounding.
+        self._unset_below = first - unit / 2
         top = limit if spec.maximum is None else spec.maximum
         self.field: QSpinBox | QDoubleSpinBox
         if self.whole:
@@ -166,6 +181,7 @@ class NumberEditor(PropertyEditor):
             self.field.setRange(self.unset_value, top)
         self.field.setSpecialValueText(unset_text)
         self.field.setKeyboardTracking(False)  # commit on Enter, focus-out or a step
+        self.field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.field.setAccelerated(True)
         self.field.valueChanged.connect(self._changed)
         self.box.addWidget(self.field)
@@ -176,114 +192,13 @@ class NumberEditor(PropertyEditor):
             self.field.setValue(shown)  # type: ignore[arg-type]
 
     def _changed(self, value: float) -> None:
-        if value <= self.unset_value:
+        if value < self._unset_below:
             self.committed.emit(None)
         elif self.whole:
             self.committed.emit(int(value))
         else:
             number = round(float(value), DECIMALS)
             self.committed.emit(int(number) if number.is_integer() else number)
-
-
-# ---------------------------------------------------------------- combos
-
-
-class ComboEditor(PropertyEditor):
-    """A QComboBox whose items carry values; a value it does not list is shown, marked."""
-
-    def __init__(self, spec: PropSpec, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
-        self.field = QComboBox(self)
-        self.field.currentIndexChanged.connect(self._chosen)
-        self.box.addWidget(self.field)
-
-    def fill(self, items: list[tuple[str, Any]]) -> None:
-        with quiet(self.field):
-            self.field.clear()
-            for text, value in items:
-                self.field.addItem(text, value)
-
-    def index_of(self, value: Any) -> int:
-        for index in range(self.field.count()):
-            data = self.field.itemData(index)
-            if data == value and type(data) is type(value):
-                return index
-        return -1
-
-    def set_value(self, value: Any) -> None:
-        index = self.index_of(value)
-        with quiet(self.field):
-            if index < 0:
-                self.field.addItem(self.unknown_text(value), value)
-                self.field.setItemData(self.field.count() - 1, QColor("#c62828"), _FOREGROUND)
-                index = self.field.count() - 1
-            self.field.setCurrentIndex(index)
-
-    def unknown_text(self, value: Any) -> str:
-        return f"{value} (not allowed here)"
-
-    def _chosen(self, index: int) -> None:
-        self.committed.emit(self.field.itemData(index))
-
-
-class ChoiceEditor(ComboEditor):
-    def __init__(self, spec: PropSpec, unset_text: str, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
-        self.fill([(unset_text, None), *((choice, choice) for choice in spec.choices)])
-
-
-class BoolEditor(ComboEditor):
-    def __init__(self, spec: PropSpec, unset_text: str, parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
-        self.fill([(unset_text, None), ("true", True), ("false", False)])
-
-
-def model_label(info: ModelInfo) -> str:
-    """ "Sonnet 5.5 — standard · $2.00/$10.00 per M": name, tier, input/output price."""
-    name = info.name.removeprefix("Claude ")
-    prices = f"{format_usd(info.prices.input)}/{format_usd(info.prices.output)} per M"
-    text = f"{name} — {info.tier_name} · {prices}"
-    return f"{text} (deprecated)" if info.deprecated else text
-
-
-class ModelEditor(ComboEditor):
-    """The catalog's models with tier and list price; deprecated ones marked and greyed."""
-
-    def __init__(self, spec: PropSpec, catalog: Catalog, unset_text: str,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
-        self.catalog = catalog
-        models = catalog.models()
-        self.fill([(unset_text, None), *((model_label(info), info.id) for info in models)])
-        for index, info in enumerate(models, start=1):
-            tip = f"{info.id}: {info.context_window:,} tokens of context"
-            self.field.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
-            if info.deprecated:
-                self.field.setItemData(index, QColor("#808080"), _FOREGROUND)
-
-    def set_value(self, value: Any) -> None:
-        canonical = self.catalog.resolve_alias(value) if isinstance(value, str) else None
-        super().set_value(canonical or value)
-
-    def unknown_text(self, value: Any) -> str:
-        return f"{value} (not in the catalog)"
-
-
-class IdRefEditor(ComboEditor):
-    """An id of the spec's section, "(none)" first; the list follows the document."""
-
-    def __init__(self, spec: PropSpec, ids_provider: IdsProvider,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(spec, parent)
-        self.ids_provider = ids_provider
-
-    def set_value(self, value: Any) -> None:
-        ids = self.ids_provider(self.spec.ref_section or "")
-        self.fill([("(none)", None), *((node_id, node_id) for node_id in ids)])
-        super().set_value(value)
-
-    def unknown_text(self, value: Any) -> str:
-        return f"{value} (missing)"
 
 
 # ---------------------------------------------------------------- groups

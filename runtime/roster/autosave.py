@@ -9,7 +9,8 @@ the text passes the same secret guard as a save (`io.guarded_bytes`: a scan of t
 data, then of the bytes); a roster that holds a literal secret is refused with
 `SecretInRosterError` and nothing is written, so the previous autosave, if any, stays.
 `pending` lists the autosaves whose owning process is dead, i.e. left behind by a
-crash, newest first; `discard` removes one (after a save, or when the user declines
+crash, newest first (one whose text equals its source file has nothing to recover
+and is dropped); `discard` removes one (after a save, or when the user declines
 recovery); `mark_clean_exit` removes every autosave of this process. Qt-free: the
 designer calls it from a worker thread so disk I/O never blocks the UI.
 """
@@ -89,6 +90,13 @@ def guard_text(text: str, target: str) -> bytes:
     if hits:
         raise SecretInRosterError(hits, target)
     return text.encode("utf-8")
+
+
+def _same_text(path: Path, text: str) -> bool:
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
 
 
 class AutosaveStore:
@@ -204,6 +212,9 @@ class AutosaveStore:
                 if not self.text_path(key).exists():  # a sidecar whose text never came
                     self.discard(key)
                 continue
+            if item.source is not None and _same_text(item.source, item.text):
+                self.discard(key)  # saved after all (a crash between save and discard)
+                continue
             found.append(item)
         found.sort(key=lambda item: item.saved_at, reverse=True)
         return found
@@ -215,6 +226,15 @@ class AutosaveStore:
         for path in (self.text_path(key), self.sidecar_path(key)):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+
+    def set_aside(self, key: str) -> str:
+        """Move the autosave under `key` to a fresh key (so a new autosave of the same
+        file cannot overwrite it) and return that key; it stays pending if its owner is dead."""
+        new_key = f"{key[:100]}-{uuid.uuid4().hex[:8]}"
+        os.replace(self.sidecar_path(key), self.sidecar_path(new_key))
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(self.text_path(key), self.text_path(new_key))
+        return new_key
 
     def mark_clean_exit(self) -> list[str]:
         """Remove every autosave this process wrote (nothing to recover after a clean exit)."""

@@ -18,10 +18,10 @@ from typing import Any
 from runtime.roster.errors import RosterLoadError
 from runtime.roster.model import freeze
 from runtime.roster.props import PropSpec, PropType
+from runtime.secrets.refs import is_ref
 
 Path = tuple[str | int, ...]
 ID_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,62}\Z")
-_REF = re.compile(r"(keyring:[^/\s]+/\S+|env:[A-Za-z_][A-Za-z0-9_]*)\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
 
@@ -148,7 +148,7 @@ def read_value(spec: PropSpec, value: Any, path: Path) -> Any:  # noqa: C901 - o
                 fail((*path, i), f"{item!r} is listed twice", hint="remove the repeat")
         return items
     if t is PropType.KEY_REF:
-        if not isinstance(value, str) or not _REF.match(value):
+        if not isinstance(value, str) or not is_ref(value):
             fail(path, "expected a key reference; the value here is not one (not shown)",
                  expected="keyring:SERVICE/NAME or env:VAR",
                  hint="store the key with `roster keys set NAME` and write keyring:agent-roster/NAME")
@@ -196,7 +196,7 @@ def write_props(obj: Any, specs: Sequence[PropSpec]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for spec in specs:
         value = getattr(obj, spec.name)
-        if value is None or (value == () and spec.type is not PropType.OBJECT):
+        if value is None or value == "" or (value == () and spec.type is not PropType.OBJECT):
             continue
         out[spec.name] = list(value) if isinstance(value, tuple) else thaw(value)
     return out

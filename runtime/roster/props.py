@@ -51,7 +51,17 @@ class PropSpec:
 
     @property
     def title(self) -> str:
-        return self.label or self.name.replace("_", " ").capitalize()
+        if self.label:
+            return self.label
+        words = self.name
+        for suffix, unit in (("_usd_per_run", " per run (USD)"), ("_usd", " (USD)"),
+                             ("_s", " (s)"), ("_mb", " (MiB)")):
+            if words.endswith(suffix):
+                words = words.removesuffix(suffix).replace("_", " ") + unit
+                break
+        words = words.replace("_", " ").replace("api key", "API key").replace("url", "URL")
+        words = words.replace("mcp", "MCP").replace("sha256", "SHA-256")
+        return words[:1].upper() + words[1:]
 
 
 P = PropSpec

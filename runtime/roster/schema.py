@@ -21,7 +21,8 @@ from runtime.roster.migrations import CURRENT_VERSION
 
 SCHEMA_ID = "https://agent-roster.invalid/schema/roster-v1.json"
 ID_REGEX = ID_PATTERN.pattern.removesuffix(r"\Z")
-REF_REGEX = r"^(keyring:[^/\s]+/\S+|env:[A-Za-z_][A-Za-z0-9_]*)$"
+REF_REGEX = (r"^(keyring:[A-Za-z0-9][A-Za-z0-9._-]{0,127}/[A-Za-z0-9][A-Za-z0-9._@-]{0,127}"
+             r"|env:[A-Za-z_][A-Za-z0-9_]{0,254})$")
 
 
 def _prop(spec: p.PropSpec) -> dict[str, Any]:  # noqa: C901 - one branch per type
@@ -115,7 +116,8 @@ def build_schema() -> dict[str, Any]:
                                   + ", ".join(known_kinds) + "; or a plugin kind"}
     # A tool of a kind no plugin provides is kept as-is, so only known kinds are strict.
     tool_any = {"if": {"properties": {"kind": {"enum": known_kinds}}}, "then": tool,
-                "else": {"type": "object", "required": ["kind"]}}
+                "else": {"type": "object", "required": ["kind"],
+                         "properties": {"kind": {"type": "string"}}}}
     server = _object(p.MCP_SERVER_PROPS, {"extensions": extensions})
     server["properties"]["env"] = {"type": ["object", "null"],
                                    "additionalProperties": {"type": "string"}}

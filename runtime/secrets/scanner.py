@@ -15,6 +15,7 @@ are not secrets. Pure Python; about 80 ms for a 1.6 MB roster.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
 import string
@@ -22,6 +23,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
+
+from runtime.secrets.refs import ENV_PREFIX, KEYRING_PREFIX, is_ref
 
 __all__ = [
     "SecretHit",
@@ -126,9 +129,10 @@ _CREDENTIAL_KEY: Final = re.compile(
 _DIGEST_KEY: Final = re.compile(
     r"(?i)sha(?:\d+|(?![a-z]))|digest|checksum|fingerprint|integrity|(?<![a-z])hash(?:es)?(?![a-z])"
 )
-_ASSIGN_AT: Final = re.compile(
-    r"bearer[ \t]+(?P<bearer>[a-z0-9._~+/-]{12,}=*)"
-    r"|(?P<name>[a-z]+[\w.-]*)(?:\\?[\"'])?[ \t]*(?:=>|:=|=|:)[ \t]*(?:\\?[\"'])?"
+_BEARER_AT: Final = re.compile(r"bearer[ \t]+(?P<secret>[a-z0-9._~+/-]{12,}=*)")
+_NAME_AT: Final = re.compile(r"[a-z][\w.-]{0,63}+")  # possessive: no backtracking
+_VALUE_AFTER: Final = re.compile(
+    r"(?:\\?[\"'])?[ \t]*(?:=>|:=|=|:)[ \t]*(?:\\?[\"'])?"
     r"(?:(?:bearer|basic|token)[ \t]+)?(?P<secret>[^\s\\\"'`,;(){}\[\]<>]+)"
 )
 _MIN_VALUE_LEN: Final = 12
@@ -142,16 +146,21 @@ _MIN_TOKEN_DISTINCT: Final = math.ceil(2**_MIN_TOKEN_ENTROPY)  # entropy <= log2
 _TOKEN_BYTES: Final = frozenset((string.ascii_letters + string.digits + "+/_-").encode())
 _TOKEN_MASK: Final = bytes(0x61 if b in _TOKEN_BYTES else 0x20 for b in range(256))
 _TOKEN_RUN: Final = re.compile(b"a" * _MIN_TOKEN_LEN + b"a*")  # a literal prefix: fast search
-
-_REFERENCE: Final = re.compile(
-    r"keyring:[A-Za-z0-9._@+-]+/[A-Za-z0-9._@+/-]+|env:[A-Za-z_][A-Za-z0-9_]*"
+_CHAR_CLASS: Final = str.maketrans(
+    string.ascii_lowercase + string.ascii_uppercase + string.digits,
+    "a" * 26 + "A" * 26 + "0" * 10,
+    "-_+=.",
 )
+_PATH_MAX_CHANGE_RATE: Final = 0.3
+
 _PLACEHOLDER: Final = re.compile(
     r"(?i)^(?:<[^<>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*|%[A-Za-z_]+%|(.)\1{5,})$|\.\.\.|…"
     r"|(?:^|[^a-z])(?:your|my)[-_ ]?(?:own[-_ ]?)?(?:api|secret|token|key|pass|access|app|bot)"
     r"|(?:^|[^a-z])(?:example|placeholder|changeme|change[-_]me|replace[-_]?me|redacted"
     r"|dummy|insert[-_]here)(?:[^a-z]|$)"
 )
+_PLACEHOLDER_HINTS: Final = ("...", "…", "your", "my", "example", "placeholder", "change",
+                              "replace", "redacted", "dummy", "insert")
 _ALLOWED_TOKENS: Final = frozenset({"AKIAIOSFODNN7EXAMPLE"})  # AWS's documented example id
 _BENIGN_PREFIXES: Final = ("iVBORw0KGgo", "/9j/", "R0lGOD", "sha1-", "sha256-", "sha384-",
                            "sha512-")  # base64 of PNG/JPEG/GIF headers; SRI digests
@@ -163,6 +172,8 @@ _NUMBER: Final = re.compile(r"[+-]?\d[\d_.,]*(?:[eE][+-]?\d+)?")
 _SLUG_PART: Final = r"(?:[a-z]{1,15}\d{0,4}|\d{1,8})"
 _SLUG: Final = re.compile(rf"{_SLUG_PART}(?:[-_.]{_SLUG_PART})+")  # claude-sonnet-5-5, created_at
 _CONSTANT: Final = re.compile(r"[A-Z]{1,15}\d{0,4}(?:_[A-Z]{1,15}\d{0,4})+")  # ANTHROPIC_API_KEY
+_WORDISH: Final = r"(?:[A-Za-z_][a-z0-9_]*|[A-Z_][A-Z0-9_]*|(?:[A-Z][a-z0-9]+)+)"
+_DOTTED: Final = re.compile(rf"{_WORDISH}(?:\.{_WORDISH})+")  # keyring.backends.SecretService
 _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # No "@" in a benign URL: its userinfo part may hold a password.
 _URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s@]*")
@@ -176,33 +187,46 @@ def shannon_entropy(text: str) -> float:
     n = len(text)
     if n == 0:
         return 0.0
-    return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
+    # -sum(c/n * log2(c/n)) rewritten so that characters seen once cost nothing.
+    return math.log2(n) - sum(c * math.log2(c) for c in Counter(text).values() if c > 1) / n
 
 
 def is_reference(value: str) -> bool:
-    """True for our credential references: "keyring:SERVICE/NAME" and "env:VAR"."""
-    return _REFERENCE.fullmatch(value) is not None
+    """True for our credential references: "keyring:SERVICE/NAME" and "env:VAR" (refs.py)."""
+    return value.startswith((KEYRING_PREFIX, ENV_PREFIX)) and is_ref(value)
+
+
+def _claims_reference(value: str) -> bool:
+    """A reference, possibly malformed ("keyring:anthropic"): refs.py reports those."""
+    return value.startswith((KEYRING_PREFIX, ENV_PREFIX)) and _WHITESPACE.search(value) is None
 
 
 def _is_placeholder(value: str) -> bool:
-    return value in _ALLOWED_TOKENS or _PLACEHOLDER.search(value) is not None
+    """Placeholders are short: only the head of a long value is looked at."""
+    head = value[:256]
+    if value in _ALLOWED_TOKENS or head[:1] in ("<", "$", "{", "%"):
+        return True if value in _ALLOWED_TOKENS else _PLACEHOLDER.search(head) is not None
+    lowered = head.lower()
+    if not any(hint in lowered for hint in _PLACEHOLDER_HINTS) and len(set(head)) > 1:
+        return False  # the regex below is slow; most values have none of its words
+    return _PLACEHOLDER.search(head) is not None
 
 
 def _is_benign_value(value: str) -> bool:
     """Shapes that are never credentials even under a credential-like name."""
     return (
-        is_reference(value)
+        _claims_reference(value)
         or _is_placeholder(value)
         or any(
             p.fullmatch(value) is not None
-            for p in (_UUID, _NUMBER, _SLUG, _CONSTANT, _EMAIL, _URL, _FILE_PATH)
+            for p in (_UUID, _NUMBER, _SLUG, _CONSTANT, _DOTTED, _EMAIL, _URL, _FILE_PATH)
         )
     )
 
 
 def _looks_like_credential(value: str, *, digest_key: bool = False) -> bool:
     """The test for a value under a credential-like name (a key or `name: value` in text)."""
-    if len(value) < _MIN_VALUE_LEN or is_reference(value) or _WHITESPACE.search(value):
+    if len(value) < _MIN_VALUE_LEN or _claims_reference(value) or _WHITESPACE.search(value):
         return False
     if shannon_entropy(value) < _MIN_VALUE_ENTROPY or _is_benign_value(value):
         return False
@@ -211,12 +235,22 @@ def _looks_like_credential(value: str, *, digest_key: bool = False) -> bool:
     return True
 
 
+def _is_plain_segment(segment: str) -> bool:
+    """Words, numbers or a hex digest, unlike random text whose character class (lower,
+    upper, digit) changes at about two of three characters."""
+    classes = segment.translate(_CHAR_CLASS)
+    if len(classes) <= 3 or _HEX.fullmatch(segment):
+        return True
+    changes = sum(a != b for a, b in itertools.pairwise(classes))
+    return changes < _PATH_MAX_CHANGE_RATE * (len(classes) - 1)
+
+
 def _is_random_token(token: str) -> bool:
-    return (
-        shannon_entropy(token) >= _MIN_TOKEN_ENTROPY
-        and not token.startswith(_BENIGN_PREFIXES)
-        and not _is_placeholder(token)
-    )
+    if shannon_entropy(token) < _MIN_TOKEN_ENTROPY or token.startswith(_BENIGN_PREFIXES):
+        return False
+    if "/" in token and all(_is_plain_segment(s) for s in token.split("/")):
+        return False  # a path or the path of a URL
+    return not _is_placeholder(token)
 
 
 class _Collector:
@@ -249,7 +283,7 @@ class _Collector:
 def _identifier_before(text: str, pos: int) -> str:
     """The name a credential keyword is part of, e.g. "sha256" for "...sha256_of_api_key:"."""
     start = pos
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+    while start > max(0, pos - 64) and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
         start -= 1
     return text[start:pos]
 
@@ -293,19 +327,26 @@ def _scan_assignments(text: str, lowered: str, out: _Collector) -> None:
             if not (word == "auth" and lowered.startswith("or", at + 4)):  # "author"
                 starts.add(at)
             at = lowered.find(word, at + 1)
+    name_end = 0
     for at in sorted(starts):
-        m = None if lowered.startswith("keyring:", at) else _ASSIGN_AT.match(lowered, at)
+        if at < name_end or lowered.startswith("keyring:", at):
+            continue  # part of a name already looked at, or a reference
+        m = _BEARER_AT.match(lowered, at) if lowered.startswith("bearer", at) else None
+        name = "bearer"
         if m is None:
-            continue
-        group = "secret" if m.group("secret") is not None else "bearer"
-        start, end = m.span(group)
+            name_match = _NAME_AT.match(lowered, at)
+            name_end = name_match.end() if name_match else at + 1
+            m = _VALUE_AFTER.match(lowered, name_end)
+            if m is None:
+                continue
+            name = _identifier_before(text, at) + lowered[at:name_end]
+        start, end = m.span("secret")
         if end - start < _MIN_VALUE_LEN:
             continue
         raw = text[start:end]
         value = raw.rstrip(".!?:")  # the end of a sentence
-        if is_reference(value) or _is_placeholder(raw) or _PLAIN_WORD.fullmatch(value):
+        if _claims_reference(value) or _is_placeholder(raw) or _PLAIN_WORD.fullmatch(value):
             continue  # in prose, "The key: consistency" is not a password
-        name = _identifier_before(text, at) + (m.group("name") or "bearer")
         if _looks_like_credential(value, digest_key=_DIGEST_KEY.search(name) is not None):
             out.add(_ASSIGNMENT, _ASSIGNMENT_WORDS, start, start + len(value))
 

@@ -260,7 +260,7 @@ _LITERAL_NEGATIVES: dict[str, tuple[tuple[str, str], ...]] = {
         ("password", "env:DB_PASSWORD"),
         ("SLACK_BOT_TOKEN", "keyring:agent-roster/slack-bot"),
         ("cookie", "env:SESSION_COOKIE"),
-        ("credential_ref", "keyring:agent-roster/team/openai"),
+        ("credential_ref", "keyring:agent-roster/team.openai"),
         ("bearer", "env:GATEWAY_BEARER"),
     ),
     "placeholder": (

@@ -432,7 +432,7 @@ def test_redact_is_idempotent() -> None:
     "value",
     [
         "keyring:agent-roster/anthropic",
-        "keyring:acme.prod/team/openai",
+        "keyring:acme.prod/team.openai",
         "keyring:svc/user@example.com",
         "env:ANTHROPIC_API_KEY",
         "env:_private",

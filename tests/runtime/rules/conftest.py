@@ -126,7 +126,9 @@ tools:
     description: Creates a refund on an order.
     server: payments-mcp
     tool: create_refund
-    capabilities: [financial, irreversible, external_comm, state_change]
+    # no external_comm: the input schema (an order-id pattern, a bounded amount) cannot
+    # carry free text out. With it, flipping ask -> allow would fire R31 next to R06.
+    capabilities: [financial, irreversible, state_change]
     risk: critical
     data: confidential
     vetted: true

@@ -25,7 +25,7 @@ from runtime.roster import model as m
 from runtime.roster.checks import base
 from runtime.roster.checks.base import Finding, Severity, roster_rule
 from runtime.roster.checks.context import CheckContext
-from runtime.roster.checks.rules.gates import ToolFacts, tool_facts
+from runtime.roster.checks.rules.gates import ToolFacts, list_edge_path, tool_facts
 from runtime.roster.checks.rules.trifecta import is_quarantine
 
 SENSITIVE: Final = fx.CLASS_ORDER["confidential"]
@@ -259,13 +259,17 @@ def check_clearance(ctx: CheckContext) -> Iterable[Finding]:
             cleared = info.clearance.get(edge.source)
             if cleared is None or rank <= cleared:
                 continue
+            if info.direct.get(edge.source, (-1, ""))[0] >= rank:
+                continue  # it reads that class itself: reported above
             path = [*flow_path(ctx, delegate), edge.source]
+            if edge.source in path[:-1]:
+                continue  # its own data coming back round a delegation cycle
             out.append(rule.finding(
                 f"{describe(ctx, path)}: results of '{delegate}' carry {_name(rank)} data back "
                 f"to '{edge.source}', whose clearance is {_name(cleared)}",
                 f"give '{delegate}' an output schema without free text (a quarantine agent), "
                 f"or set clearance: {_name(rank)} on '{edge.source}'",
-                path, ctx.edge_path(edge),
+                path, list_edge_path(ctx, edge),
             ))
     return out
 

@@ -161,7 +161,8 @@ def _tainted_writes(ctx: CheckContext, rule: base.Rule) -> Iterator[Finding]:
     dirty = tainted(ctx)
     files = [f for f in all_facts(ctx) if is_file_tool(f.tool)] if dirty else []
     writes = [(edge, f.tool) for f in files for edge in holders(ctx, f.tool.id)
-              if edge.source in dirty and fx.grant_mode(edge) in WRITE_MODES]
+              if edge.source in dirty and fx.grant_mode(edge) in WRITE_MODES
+              and fx.grant_mode(edge) in f.modes]  # a mode the tool lacks is R11's
     if not writes:
         return
     readers: dict[str, set[str]] = {}  # normalised root -> agents that read under it

@@ -19,7 +19,13 @@ from runtime.roster import effective as fx
 from runtime.roster import model as m
 from runtime.roster.checks.base import RULES, Finding, Severity, node_rule
 from runtime.roster.checks.context import CheckContext
-from runtime.roster.checks.rules.gates import list_edge_path, live_grants, some, tool_facts
+from runtime.roster.checks.rules.gates import (
+    agent_of,
+    list_edge_path,
+    live_grants,
+    some,
+    tool_facts,
+)
 from runtime.roster.kinds import tool_kind
 
 _WORD: Final = re.compile(r"[a-z0-9]+")
@@ -85,7 +91,7 @@ A warning may be acknowledged (acknowledged: [{rule: R10, subject: AGENT, ...}])
     ("OWASP LLM06 excessive functionality", "OWASP ASI02"),
 )
 def least_functionality(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = ctx.agent(node_id)
+    agent = agent_of(ctx, node_id)
     if agent is None:
         return []
     out: list[Finding] = []

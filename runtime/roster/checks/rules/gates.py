@@ -34,6 +34,12 @@ class ToolFacts:
     modes: tuple[str, ...]
 
 
+def agent_of(ctx: CheckContext, node_id: str) -> m.Agent | None:
+    """`ctx.agent`, inlined for the node-rule guard every rule runs on every node."""
+    node = ctx.nodes.get(node_id)
+    return node if node.__class__ is m.Agent else None
+
+
 def tool_facts(ctx: CheckContext, tool_id: str) -> ToolFacts | None:
     """Effective facts of the tool `tool_id` (None when it is missing or a placeholder)."""
     memo: dict[str, ToolFacts | None] | None = ctx.cache.get(_FACTS_KEY)
@@ -147,7 +153,7 @@ Fix: put the grant behind `ask` and name a human checkpoint:
      "Claude Code ask rules"),
 )
 def high_impact_gate(ctx: CheckContext, node_id: str) -> list[Finding]:
-    if ctx.agent(node_id) is None:
+    if agent_of(ctx, node_id) is None:
         return []
     out: list[Finding] = []
     humans: list[str] | None = None
@@ -211,7 +217,7 @@ Fix: lower the grant to a mode the tool has, or use a tool made for writing:
     ("OWASP LLM06 excessive permissions", "Claude Code read-only default"),
 )
 def read_by_default(ctx: CheckContext, node_id: str) -> list[Finding]:
-    if ctx.agent(node_id) is None:
+    if agent_of(ctx, node_id) is None:
         return []
     out: list[Finding] = []
     for edge in ctx.grants(node_id):

@@ -17,6 +17,7 @@ from runtime.roster import effective as fx
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, node_rule, roster_rule
 from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.rules.gates import agent_of
 from runtime.roster.checks.rules.structure import delegation
 from runtime.roster.costs import format_usd
 
@@ -56,7 +57,7 @@ _CAPS: Final = (
     ("OWASP LLM10", "OWASP Agentic T4"),
 )
 def agent_caps(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = ctx.agent(node_id)
+    agent = agent_of(ctx, node_id)
     if agent is None:
         return []
     meta = ctx.meta
@@ -131,7 +132,7 @@ def budget_arithmetic(ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
     budgets = {a.id: x for a in agents if (x := fx.agent_budget(a, meta)) is not None}
     if budgets:
-        richest = max(budgets, key=lambda x: (budgets[x], x))
+        richest = min(budgets, key=lambda x: (-budgets[x], x))
         if budgets[richest] > run:
             agent = ctx.agent(richest)
             at: Path = (("agents", richest, "budget_usd") if agent and agent.budget_usd is not None

@@ -18,7 +18,7 @@ from runtime.roster import model as m
 from runtime.roster.catalog import ModelInfo
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, node_rule
 from runtime.roster.checks.context import CheckContext
-from runtime.roster.checks.rules.gates import live_grants, some
+from runtime.roster.checks.rules.gates import agent_of, live_grants, some
 from runtime.roster.checks.rules.trifecta import is_quarantine
 from runtime.roster.costs import format_usd, min_call_cost
 
@@ -32,8 +32,13 @@ def _model_path(agent: m.Agent) -> Path:
 
 
 def _info(ctx: CheckContext, agent: m.Agent) -> ModelInfo | None:
-    name = fx.agent_model(agent, ctx.meta)
-    return ctx.catalog.get(name) if name else None
+    name = agent.model or ctx.meta.defaults.model  # fx.agent_model, inlined: runs per agent
+    if not name:
+        return None
+    memo: dict[str, ModelInfo | None] = ctx.cache.setdefault("rules.model_info", {})
+    if name not in memo:
+        memo[name] = ctx.catalog.get(name)
+    return memo[name]
 
 
 def _allowed(ctx: CheckContext) -> set[str] | None:
@@ -70,7 +75,7 @@ Fix: pick a catalog model from the allowlist (`roster models` lists them):
     ("NIST AI RMF GOVERN 6.1", "NIST AI RMF MANAGE 3.1", "NIST AI 600-1 value chain"),
 )
 def known_model(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = ctx.agent(node_id)
+    agent = agent_of(ctx, node_id)
     if agent is None:
         return []
     name = fx.agent_model(agent, ctx.meta)
@@ -83,7 +88,7 @@ def known_model(ctx: CheckContext, node_id: str) -> list[Finding]:
     info = ctx.catalog.get(name)
     if info is None:
         close = ctx.catalog.suggest(name)
-        hint = f"; did you mean {some(close, 3)}?" if close else ""
+        hint = f"; did you mean {', '.join(repr(x) for x in close)}?" if close else ""
         return [RULE_R24.finding(
             f"agent '{node_id}' uses model '{name}', which is not in the model catalog{hint}",
             "use a model id or alias from the catalog (`roster models` lists them).",
@@ -124,7 +129,7 @@ Fix: move to the current model of the same family and re-run your tests:
     ("NIST AI RMF MANAGE 3.1", "NIST AI 600-1 value chain"),
 )
 def deprecated_model(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = ctx.agent(node_id)
+    agent = agent_of(ctx, node_id)
     info = _info(ctx, agent) if agent is not None else None
     if agent is None or info is None or not info.deprecated:
         return []
@@ -169,7 +174,7 @@ Fix: give the orchestrator at least the tier of its best delegate:
     ("NIST AI 600-1 confabulation", "OWASP Agentic T5"),
 )
 def orchestrator_tier(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = ctx.agent(node_id)
+    agent = agent_of(ctx, node_id)
     edges = ctx.delegates(node_id) if agent is not None else []
     info = _info(ctx, agent) if agent is not None and edges else None
     if agent is None or info is None:
@@ -219,7 +224,7 @@ Fix: raise the budget, lower max_tokens_per_call, or use a cheaper model:
     "R27", "Budget pays for at least one call", Severity.ERROR, R27_EXPLAIN, ("OWASP LLM10",),
 )
 def budget_pays(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = ctx.agent(node_id)
+    agent = agent_of(ctx, node_id)
     if agent is None:
         return []
     meta = ctx.meta
@@ -274,7 +279,7 @@ work really needs it:
     "R28", "Premium model on narrow work", Severity.WARNING, R28_EXPLAIN, ("OWASP LLM10",),
 )
 def premium_on_narrow(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = ctx.agent(node_id)
+    agent = agent_of(ctx, node_id)
     info = _info(ctx, agent) if agent is not None else None
     if agent is None or info is None or info.tier < PREMIUM_TIER or ctx.delegates(node_id):
         return []

@@ -44,10 +44,9 @@ Why: roster files are reviewed, diffed and shared; system prompts and configs ar
 the model and end up in logs (OWASP LLM02 Sensitive Information Disclosure, LLM07 System
 Prompt Leakage).
 
-Fix: remove the value, rotate the key (it has been exposed), store it in the keyring and
-refer to it:
+Fix: remove the value, rotate the key (it has been exposed), store the new one in the
+keyring with `roster keys set payments` and refer to it:
 
-    roster keys set payments
     mcp_servers:
       payments-mcp:
         env: {PAYMENTS_TOKEN: "keyring:agent-roster/payments"}

@@ -188,18 +188,21 @@ def reachability(ctx: CheckContext) -> list[Finding]:
     seen = set(entries)
     queue = deque(entries)
     nodes, out = ctx.nodes, ctx.index.out
+    empty: dict[m.EdgeKind, list[m.Edge]] = {}
     while queue:
         node_id = queue.popleft()
+        for bucket in out.get(node_id, empty).values():
+            for edge in bucket:
+                x = edge.target
+                if x not in seen and x in nodes:
+                    seen.add(x)
+                    queue.append(x)
         node = nodes.get(node_id)
-        nexts: list[str] = [e.target for es in out.get(node_id, {}).values() for e in es]
-        if isinstance(node, m.Tool) and node.server:
-            nexts.append(node.server)
-        elif isinstance(node, m.Human) and node.backup:
-            nexts.append(node.backup)
-        for x in nexts:
-            if x not in seen and x in nodes:
-                seen.add(x)
-                queue.append(x)
+        ref = (node.server if node.__class__ is m.Tool else
+               node.backup if node.__class__ is m.Human else None)
+        if ref and ref not in seen and ref in nodes:
+            seen.add(ref)
+            queue.append(ref)
     found = []
     for node in nodes.values():
         if node.id in seen or isinstance(node, m.Placeholder):
@@ -273,9 +276,11 @@ def _unbounded_cycles(ctx: CheckContext, info: Delegation) -> list[Finding]:
 
     graph: nx.DiGraph = nx.DiGraph()
     graph.add_edges_from((e.source, e.target) for a in left for e in loose[a] if e.target in left)
+    depth = _depths(ctx, info)
     out = []
     for cycle in itertools.islice(nx.simple_cycles(graph), MAX_CYCLES):
-        start = cycle.index(min(cycle))
+        # start at the member closest to an entry: the edge back to it is the back-edge
+        start = cycle.index(min(cycle, key=lambda x: (depth.get(x, len(depth)), x)))
         cycle = cycle[start:] + cycle[:start]
         back = next(e for e in loose[cycle[-1]] if e.target == cycle[0])
         edges = [next(e for e in loose[u] if e.target == v)
@@ -291,6 +296,19 @@ def _unbounded_cycles(ctx: CheckContext, info: Delegation) -> list[Finding]:
     return out
 
 
+def _depths(ctx: CheckContext, info: Delegation) -> dict[str, int]:
+    """Delegation hops from the nearest entry agent (breadth first)."""
+    depth = {x: 0 for x in ctx.meta.entry if x in info.children}
+    queue = deque(depth)
+    while queue:
+        node = queue.popleft()
+        for edge in info.children[node]:
+            if edge.target not in depth:
+                depth[edge.target] = depth[node] + 1
+                queue.append(edge.target)
+    return depth
+
+
 def _longest_chain(info: Delegation) -> list[str]:
     """The agents of a longest delegation path (each cycle member counted once)."""
     if info.cyclic:
@@ -304,7 +322,7 @@ def _longest_chain(info: Delegation) -> list[str]:
                 dist[edge.target], prev[edge.target] = here + 1, node
     if not dist:
         return []
-    node = max(dist, key=lambda x: (dist[x], x))
+    node = min(dist, key=lambda x: (-dist[x], x))
     chain = [node]
     while chain[-1] in prev:
         chain.append(prev[chain[-1]])
@@ -365,7 +383,7 @@ def fan_out(ctx: CheckContext) -> list[Finding]:
     limit = fx.policy_parallel(ctx.meta)
     if not info.width:
         return []
-    worst = max(info.width, key=lambda x: (info.width[x], x))
+    worst = min(info.width, key=lambda x: (-info.width[x], x))
     if info.width[worst] <= limit:
         return []
     path = [worst]
@@ -374,7 +392,7 @@ def fan_out(ctx: CheckContext) -> list[Finding]:
     path.reverse()
     factors = {x: fx.agent_parallel(a, ctx.meta) for x in path[:-1]
                if (a := ctx.agent(x)) is not None}
-    knob = max(factors, key=lambda x: (factors[x], x)) if factors else worst
+    knob = min(factors, key=lambda x: (-factors[x], x)) if factors else worst
     steps = " → ".join(f"{x} ×{factors[x]}" if x in factors else x for x in path)
     return [RULE_R04.finding(
         f"up to {info.width[worst]} instances of '{worst}' may run at once ({steps}); the "

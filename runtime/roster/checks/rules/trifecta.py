@@ -20,7 +20,7 @@ from runtime.roster import model as m
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Severity, node_rule, roster_rule
 from runtime.roster.checks.context import CheckContext
-from runtime.roster.checks.rules.gates import ToolFacts, list_edge_path, live_grants, some
+from runtime.roster.checks.rules.gates import ToolFacts, agent_of, list_edge_path, live_grants, some
 
 _SCALARS: Final = frozenset({"number", "integer", "boolean", "null"})
 _MAX_SCHEMA_DEPTH: Final = 32
@@ -126,7 +126,7 @@ and state-changing grants:
     ("Willison: lethal trifecta", "Meta: Agents Rule of Two", "OWASP LLM01", "OWASP ASI01"),
 )
 def trifecta(ctx: CheckContext, node_id: str) -> list[Finding]:
-    if ctx.agent(node_id) is None:
+    if agent_of(ctx, node_id) is None:
         return []
     grants = live_grants(ctx, node_id)
     untrusted = [e.target for e, f in grants if "untrusted_input" in f.caps]
@@ -273,10 +273,12 @@ Fix: gate v's grant, or let u hold the tool itself under its own review:
 def confused_deputy(ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
     high = fx.RISK_ORDER["high"]
-    for deputy in ctx.agents():
-        callers = [e for e in ctx.delegators(deputy.id) if ctx.agent(e.source) is not None]
-        if not callers:
+    for deputy_id, incoming in ctx.index.inc.items():
+        deputy = agent_of(ctx, deputy_id)
+        if deputy is None or not incoming.get(m.EdgeKind.DELEGATION):
             continue
+        callers = [e for e in incoming[m.EdgeKind.DELEGATION]
+                   if agent_of(ctx, e.source) is not None]
         gated: bool | None = None
         for edge, facts in live_grants(ctx, deputy.id):
             if facts.high_impact:

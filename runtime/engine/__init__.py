@@ -1,0 +1,1 @@
+"""Execution: the agent loop, providers, tools, policy enforcement, approvals, journal."""

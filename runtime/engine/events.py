@@ -1,0 +1,153 @@
+"""The engine's typed event stream: one vocabulary for CLI progress, the designer's live
+view, the journal and scenario assertions.
+
+Every event carries the run id and a monotonic sequence number assigned by the
+bus. Arguments and outputs in events are already redacted (resolved keys and
+anything the secret scanner recognises are replaced) and truncated, so any
+consumer may log or display them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.roster.costs import Usage
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineEvent:
+    run_id: str
+    seq: int = 0
+    at: float = 0.0  # time.time() when emitted
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunStarted(EngineEvent):
+    roster: str
+    task: str
+    entry: str
+    budget_usd: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentStarted(EngineEvent):
+    agent: str
+    model: str
+    depth: int
+    caller: str | None
+    task: str
+    frame: str  # call path, e.g. "manager/seo#2"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelCalled(EngineEvent):
+    agent: str
+    frame: str
+    model: str
+    turn: int
+    usage: Usage
+    cost_usd: float
+    stop_reason: str
+    duration_s: float
+    text: str = ""
+    retries: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCalled(EngineEvent):
+    agent: str
+    frame: str
+    tool: str
+    call_id: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolFinished(EngineEvent):
+    agent: str
+    frame: str
+    tool: str
+    call_id: str
+    ok: bool
+    output: str
+    duration_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolDenied(EngineEvent):
+    agent: str
+    frame: str
+    tool: str
+    call_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delegated(EngineEvent):
+    caller: str
+    callee: str
+    frame: str
+    call_id: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalRequested(EngineEvent):
+    request_id: str
+    agent: str
+    human: str
+    tool: str
+    arguments: dict[str, Any]
+    reason: str
+    risk: str
+    timeout_s: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalAnswered(EngineEvent):
+    request_id: str
+    human: str
+    decision: str  # "approve" | "deny" | "timeout"
+    by: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LimitExceeded(EngineEvent):
+    agent: str | None
+    limit: str  # max_turns, budget, run_budget, timeout, depth, model_calls, approvals
+    detail: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentFinished(EngineEvent):
+    agent: str
+    frame: str
+    status: str  # completed | failed | stopped
+    output: str
+    cost_usd: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KillSwitchPressed(EngineEvent):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFinished(EngineEvent):
+    status: str  # completed | failed | stopped | limit
+    output: str
+    cost_usd: float
+    usage: Usage
+    model_calls: int
+    error: str = ""
+
+
+Listener = Callable[[EngineEvent], None]
+EVENT_TYPES: tuple[type[EngineEvent], ...] = (
+    RunStarted, AgentStarted, ModelCalled, ToolCalled, ToolFinished, ToolDenied, Delegated,
+    ApprovalRequested, ApprovalAnswered, LimitExceeded, AgentFinished, KillSwitchPressed,
+    RunFinished,
+)

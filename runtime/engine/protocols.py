@@ -1,0 +1,130 @@
+"""The small protocols the engine core speaks to: providers, tools, approvals, steps.
+
+The core never imports an SDK. A provider turns a `ModelRequest` into a
+`ModelResponse` (content blocks as plain dicts, kept verbatim, so thinking and
+tool_use blocks go back to the model unchanged); a tool turns arguments into a
+`ToolResult`; an approval channel answers an `ApprovalRequest`; a step runner
+executes a named step once and, when durable, returns the recorded result of a
+step that already completed instead of running it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from runtime.roster.costs import Usage
+
+T = TypeVar("T")
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """How a tool is shown to the model."""
+
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+
+    def as_param(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description,
+                "input_schema": self.input_schema}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRequest:
+    agent: str
+    model: str
+    system: str
+    messages: list[dict[str, Any]]
+    tools: list[ToolSpec]
+    max_tokens: int
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelResponse:
+    content: list[Block]
+    stop_reason: str
+    usage: Usage
+    model: str
+    retries: int = 0
+
+    @property
+    def text(self) -> str:
+        return "".join(b.get("text", "") for b in self.content if b.get("type") == "text")
+
+    def tool_uses(self) -> list[Block]:
+        return [b for b in self.content if b.get("type") == "tool_use"]
+
+
+class ProviderError(Exception):
+    """A model call that failed after the provider's own retries; `retryable` says whether
+    waiting could help (overload, rate limit) and `status` carries the HTTP status."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False,
+                 auth: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+        self.auth = auth
+
+
+class Provider(Protocol):
+    async def create(self, request: ModelRequest) -> ModelResponse: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    content: str
+    is_error: bool = False
+
+
+@dataclass(slots=True)
+class ToolContext:
+    """What a running tool may know: who calls it, the run, and where to register
+    child processes so the kill switch can end them."""
+
+    run_id: str
+    agent: str
+    call_id: str
+    register_process: Callable[[int], None] = lambda pid: None
+    timeout_s: float | None = None
+
+
+class Tool(Protocol):
+    spec: ToolSpec
+
+    async def call(self, arguments: dict[str, Any], ctx: ToolContext) -> ToolResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequest:
+    request_id: str
+    run_id: str
+    agent: str
+    human: str
+    tool: str
+    arguments: dict[str, Any]
+    reason: str
+    risk: str
+    timeout_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalDecision:
+    approved: bool
+    by: str
+    note: str = ""
+    timed_out: bool = False
+
+
+class ApprovalChannel(Protocol):
+    async def ask(self, request: ApprovalRequest) -> ApprovalDecision: ...
+
+
+class StepRunner(Protocol):
+    async def run(self, key: str, kind: str, fn: Callable[[], Awaitable[T]],
+                  encode: Callable[[T], Any], decode: Callable[[Any], T]) -> T: ...

@@ -1,0 +1,482 @@
+"""One run of a roster: the agent loop, delegation, tools behind the policy gate, approvals,
+limits and the kill switch.
+
+Each agent is a model loop: call the model with the agent's instructions and
+tools, run every tool_use block of the reply concurrently, send the results
+back, and stop at a final answer or a limit. Delegation is offered as one tool
+per agent it may delegate to (`agent__ID`), escalation as one tool per human
+(`ask__ID`). Assistant content goes back verbatim and tool_choice is never
+forced. Model calls, tool calls and approvals go through the step runner
+under deterministic keys, so a durable runner can resume a run without
+repeating completed work. Everything is reported as engine events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import signal
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.engine import events as ev
+from runtime.engine.budget import BudgetExceeded, Ledger
+from runtime.engine.policy import ALLOW, ASK, PolicyGate
+from runtime.engine.protocols import (
+    ApprovalChannel,
+    ApprovalDecision,
+    ApprovalRequest,
+    ModelRequest,
+    ModelResponse,
+    Provider,
+    ProviderError,
+    StepRunner,
+    Tool,
+    ToolContext,
+    ToolResult,
+    ToolSpec,
+)
+from runtime.engine.redact import Redactor
+from runtime.engine.serial import decode_response, encode_response
+from runtime.engine.steps import MemoryStepRunner
+from runtime.roster import effective as eff
+from runtime.roster import model as m
+from runtime.roster.catalog import Catalog, load_catalog
+from runtime.roster.codec import RosterContent
+from runtime.roster.costs import Usage, call_cost, max_call_cost
+
+DELEGATE_PREFIX = "agent__"
+ESCALATE_PREFIX = "ask__"
+DEFAULT_MAX_TURNS = 10
+DEFAULT_MAX_TOKENS = 4096
+MAX_OUTPUT_CHARS = 20_000
+
+
+class RunStopped(Exception):
+    """The kill switch was pressed."""
+
+
+@dataclass
+class RunConfig:
+    task: str
+    entry: str | None = None
+    max_usd: float | None = None
+    unattended: bool = False
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    static_deny: frozenset[str] = frozenset()
+    secrets: tuple[str, ...] = ()  # resolved key values to redact from every event
+
+
+@dataclass
+class _Frame:
+    agent: m.Agent
+    name: str
+    depth: int
+    caller: str | None
+    cost: float = 0.0
+    rounds: dict[str, int] = field(default_factory=dict)
+
+
+class Run:
+    def __init__(
+        self,
+        content: RosterContent,
+        config: RunConfig,
+        provider: Provider,
+        tools: Mapping[str, Tool],
+        approvals: ApprovalChannel,
+        *,
+        steps: StepRunner | None = None,
+        catalog: Catalog | None = None,
+        listeners: tuple[ev.Listener, ...] = (),
+    ) -> None:
+        self.content = content
+        self.meta = content.meta
+        self.config = config
+        self.provider = provider
+        self.tools = tools
+        self.approvals = approvals
+        self.steps = steps or MemoryStepRunner()
+        self.catalog = catalog or load_catalog()
+        self.listeners = list(listeners)
+        self.redactor = Redactor(config.secrets)
+        self.gate = PolicyGate(content.nodes, content.edges, content.meta,
+                               static_deny=config.static_deny, unattended=config.unattended)
+        run_cap = config.max_usd
+        if self.meta.policy.budget_usd_per_run is not None:
+            run_cap = min(x for x in (run_cap, self.meta.policy.budget_usd_per_run)
+                          if x is not None)
+        self.ledger = Ledger(run_cap, {
+            a.id: eff.agent_budget(a, self.meta) for a in content.nodes.values()
+            if isinstance(a, m.Agent)})
+        self.model_calls = 0
+        self.usage = Usage()
+        self._seq = itertools.count(1)
+        self._agents_sem = asyncio.Semaphore(eff.policy_parallel(self.meta))
+        self._pids: set[int] = set()
+        self._task: asyncio.Task[str] | None = None
+        self._stopped: str | None = None
+        self.status = "pending"
+        self.output = ""
+
+    # ------------------------------------------------------------ events
+
+    def emit(self, event_type: type[ev.EngineEvent], **fields: Any) -> None:
+        event = event_type(run_id=self.config.run_id, seq=next(self._seq), at=time.time(),
+                           **fields)
+        for listener in self.listeners:
+            listener(event)
+
+    # ------------------------------------------------------------ running
+
+    def entry_agent(self) -> m.Agent:
+        entry = self.config.entry or (self.meta.entry[0] if self.meta.entry else None)
+        agent = self.content.nodes.get(entry) if entry else None
+        if not isinstance(agent, m.Agent):
+            raise ValueError(f"no entry agent {entry!r}; the roster's entry agents are "
+                             f"{', '.join(self.meta.entry) or 'none'}")
+        return agent
+
+    async def execute(self) -> str:
+        agent = self.entry_agent()
+        self.emit(ev.RunStarted, roster=self.meta.name, task=self.redactor(self.config.task),
+                  entry=agent.id, budget_usd=self.ledger.run_cap)
+        self._task = asyncio.current_task()  # type: ignore[assignment]
+        status, error = "completed", ""
+        try:
+            frame = _Frame(agent, agent.id, 0, None)
+            self.output = await self._run_agent(frame, self.config.task)
+        except asyncio.CancelledError:
+            status = "stopped"
+            error = self._stopped or "cancelled"
+        except BudgetExceeded as exc:
+            status, error = "limit", str(exc)
+        except Exception as exc:  # the run ends; partial results stay in the events/journal
+            status, error = "failed", f"{type(exc).__name__}: {self.redactor(str(exc))}"
+        finally:
+            self._kill_processes()
+        self.status = status
+        self.emit(ev.RunFinished, status=status, output=self.redactor(self.output),
+                  cost_usd=self.ledger.spent, usage=self.usage, model_calls=self.model_calls,
+                  error=error)
+        return self.output
+
+    def kill(self, reason: str = "kill switch") -> None:
+        """Cancel everything in flight and end tool processes; safe from any coroutine."""
+        if self._stopped is not None:
+            return
+        self._stopped = reason
+        self.emit(ev.KillSwitchPressed, reason=reason)
+        self._kill_processes()
+        if self._task is not None:
+            self._task.cancel()
+
+    def _register_pid(self, pid: int) -> None:
+        self._pids.add(pid)
+        if self._stopped is not None:
+            self._kill_processes()
+
+    def _kill_processes(self) -> None:
+        for pid in list(self._pids):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+            self._pids.discard(pid)
+
+    # ------------------------------------------------------------ one agent
+
+    def _tool_specs(self, agent: m.Agent) -> list[ToolSpec]:
+        specs: list[ToolSpec] = []
+        for edge in self.content.edges.values():
+            if edge.source != agent.id:
+                continue
+            target = self.content.nodes.get(edge.target)
+            if edge.kind is m.EdgeKind.TOOL_ACCESS and eff.grant_approval(edge) != "deny":
+                impl = self.tools.get(edge.target)
+                if impl is not None:
+                    specs.append(ToolSpec(edge.target, impl.spec.description,
+                                          impl.spec.input_schema))
+            elif edge.kind is m.EdgeKind.DELEGATION and isinstance(target, m.Agent):
+                specs.append(ToolSpec(
+                    f"{DELEGATE_PREFIX}{target.id}",
+                    f"Delegate a sub-task to {target.name or target.id}: {target.role}".strip(),
+                    {"type": "object", "properties": {"task": {
+                        "type": "string", "description": "what to do, with all needed context"}},
+                     "required": ["task"]}))
+            elif edge.kind is m.EdgeKind.ESCALATION and isinstance(target, m.Human):
+                specs.append(ToolSpec(
+                    f"{ESCALATE_PREFIX}{target.id}",
+                    f"Ask {target.name or target.id} ({target.role}) a question and wait for "
+                    "the answer.".strip(),
+                    {"type": "object", "properties": {"question": {"type": "string"}},
+                     "required": ["question"]}))
+        return specs
+
+    async def _run_agent(self, frame: _Frame, task: str) -> str:
+        agent = frame.agent
+        model_id = eff.agent_model(agent, self.meta) or ""
+        timeout = eff.agent_timeout(agent, self.meta)
+        async with self._agents_sem:
+            self.emit(ev.AgentStarted, agent=agent.id, model=model_id, depth=frame.depth,
+                      caller=frame.caller, task=self.redactor(task), frame=frame.name)
+            status, output = "failed", ""
+            try:
+                async with asyncio.timeout(timeout):
+                    status, output = await self._loop(frame, model_id, task)
+            except TimeoutError:
+                self.emit(ev.LimitExceeded, agent=agent.id, limit="timeout",
+                          detail=f"'{agent.id}' ran longer than {timeout:g} s")
+                output = f"[stopped: '{agent.id}' timed out after {timeout:g} s]"
+            finally:
+                if asyncio.current_task() and asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                    status = "stopped"
+                self.emit(ev.AgentFinished, agent=agent.id, frame=frame.name, status=status,
+                          output=self.redactor(output)[:MAX_OUTPUT_CHARS], cost_usd=frame.cost)
+            return output
+
+    async def _loop(self, frame: _Frame, model_id: str, task: str) -> tuple[str, str]:
+        agent = frame.agent
+        model = self.catalog.get(model_id)
+        if model is None:
+            raise ValueError(f"agent '{agent.id}' has model {model_id!r}, not in the catalog")
+        max_turns = eff.agent_max_turns(agent, self.meta) or DEFAULT_MAX_TURNS
+        max_tokens = eff.agent_max_tokens(agent, self.meta) or DEFAULT_MAX_TOKENS
+        specs = self._tool_specs(agent)
+        messages: list[dict[str, Any]] = [{"role": "user", "content": task}]
+        last_text = ""
+        for turn in range(1, max_turns + 1):
+            self._check_model_cap(agent.id)
+            prompt_chars = sum(len(str(x["content"])) for x in messages) + len(agent.instructions)
+            reserve = max_call_cost(model, max_tokens, max_input_tokens=prompt_chars // 3 + 2000)
+            held = self.ledger.reserve(agent.id, reserve)
+            request = ModelRequest(agent.id, model_id, agent.instructions, list(messages), specs,
+                                   max_tokens, {"run_id": self.config.run_id})
+            started = time.monotonic()
+            try:
+                response = await self.steps.run(
+                    f"{frame.name}/model/{turn}", "model",
+                    lambda request=request: self.provider.create(request),
+                    encode_response, decode_response)
+            except BaseException:
+                self.ledger.release(agent.id, held)
+                raise
+            cost = call_cost(model, response.usage)
+            self.ledger.settle(agent.id, held, cost)
+            frame.cost += cost
+            self.model_calls += 1
+            self.usage = _add_usage(self.usage, response.usage)
+            last_text = response.text or last_text
+            self.emit(ev.ModelCalled, agent=agent.id, frame=frame.name, model=model_id, turn=turn,
+                      usage=response.usage, cost_usd=cost, stop_reason=response.stop_reason,
+                      duration_s=time.monotonic() - started, text=self.redactor(response.text),
+                      retries=response.retries)
+            messages.append({"role": "assistant", "content": response.content})
+            uses = response.tool_uses()
+            if response.stop_reason == "pause_turn":
+                continue
+            if not uses:
+                return "completed", response.text
+            results = await asyncio.gather(*(self._use(frame, block) for block in uses))
+            messages.append({"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": block["id"], "content": result.content,
+                 "is_error": result.is_error} for block, result in zip(uses, results, strict=True)]})
+        self.emit(ev.LimitExceeded, agent=agent.id, limit="max_turns",
+                  detail=f"'{agent.id}' used all {max_turns} turns")
+        return "failed", last_text or f"[stopped: '{agent.id}' reached max_turns {max_turns}]"
+
+    def _check_model_cap(self, agent_id: str) -> None:
+        cap = self.meta.policy.max_model_calls_per_run
+        if cap is not None and self.model_calls >= cap:
+            self.emit(ev.LimitExceeded, agent=agent_id, limit="model_calls",
+                      detail=f"the run reached its cap of {cap} model calls")
+            raise BudgetExceeded("model-call", 1, 0)
+
+    # ------------------------------------------------------------ tool_use blocks
+
+    async def _use(self, frame: _Frame, block: dict[str, Any]) -> ToolResult:
+        name = str(block.get("name", ""))
+        call_id = str(block.get("id", ""))
+        arguments = block.get("input")
+        if not isinstance(arguments, dict):
+            return ToolResult("the tool input was not a JSON object; call again with an object",
+                              is_error=True)
+        try:
+            if name.startswith(DELEGATE_PREFIX):
+                return await self._delegate(frame, name.removeprefix(DELEGATE_PREFIX), call_id,
+                                            arguments)
+            if name.startswith(ESCALATE_PREFIX):
+                return await self._escalate(frame, name.removeprefix(ESCALATE_PREFIX), call_id,
+                                            arguments)
+            return await self._call_tool(frame, name, call_id, arguments)
+        except (BudgetExceeded, asyncio.CancelledError):
+            raise
+        except ProviderError as exc:
+            return ToolResult(f"the delegate failed: {self.redactor(str(exc))}", is_error=True)
+
+    async def _delegate(self, frame: _Frame, callee_id: str, call_id: str,
+                        arguments: dict[str, Any]) -> ToolResult:
+        edge = self.content.edges.get(m.edge_id(m.EdgeKind.DELEGATION, frame.agent.id, callee_id))
+        callee = self.content.nodes.get(callee_id)
+        if edge is None or not isinstance(callee, m.Agent):
+            return self._denied(frame, f"{DELEGATE_PREFIX}{callee_id}", call_id,
+                                f"'{frame.agent.id}' may not delegate to '{callee_id}'")
+        depth_cap = eff.policy_depth(self.meta)
+        if frame.depth + 1 > depth_cap:
+            self.emit(ev.LimitExceeded, agent=frame.agent.id, limit="depth",
+                      detail=f"delegation deeper than {depth_cap}")
+            return ToolResult(f"delegation depth limit {depth_cap} reached; finish the work "
+                              "yourself or answer with what you have", is_error=True)
+        rounds = frame.rounds.get(callee_id, 0) + 1
+        if edge.max_rounds is not None and rounds > edge.max_rounds:
+            self.emit(ev.LimitExceeded, agent=frame.agent.id, limit="rounds",
+                      detail=f"'{frame.agent.id}' → '{callee_id}' exceeded {edge.max_rounds}")
+            return ToolResult(f"you may delegate to '{callee_id}' at most {edge.max_rounds} "
+                              "times", is_error=True)
+        frame.rounds[callee_id] = rounds
+        task = str(arguments.get("task", ""))
+        child = _Frame(callee, f"{frame.name}/{callee_id}@{call_id}", frame.depth + 1,
+                       frame.agent.id)
+        self.emit(ev.Delegated, caller=frame.agent.id, callee=callee_id, frame=child.name,
+                  call_id=call_id, message=self.redactor(task))
+        output = await self._run_agent(child, task)
+        return ToolResult(output or "(no answer)")
+
+    async def _escalate(self, frame: _Frame, human_id: str, call_id: str,
+                        arguments: dict[str, Any]) -> ToolResult:
+        if human_id not in self.gate.escalation_targets(frame.agent.id):
+            return self._denied(frame, f"{ESCALATE_PREFIX}{human_id}", call_id,
+                                f"'{frame.agent.id}' may not ask '{human_id}'")
+        if self.config.unattended:
+            return ToolResult("nobody is attending this run; decide within your policy or stop",
+                              is_error=True)
+        question = str(arguments.get("question", ""))
+        decision = await self._ask(frame, human_id, f"{ESCALATE_PREFIX}{human_id}",
+                                   f"question from {frame.agent.id}", call_id,
+                                   {"question": question}, "question")
+        return ToolResult(decision.note or ("yes" if decision.approved else "no answer"),
+                          is_error=not decision.approved and decision.timed_out)
+
+    def _denied(self, frame: _Frame, tool: str, call_id: str, reason: str) -> ToolResult:
+        self.emit(ev.ToolDenied, agent=frame.agent.id, frame=frame.name, tool=tool,
+                  call_id=call_id, reason=reason)
+        return ToolResult(f"denied: {reason}", is_error=True)
+
+    async def _call_tool(self, frame: _Frame, tool_id: str, call_id: str,
+                         arguments: dict[str, Any]) -> ToolResult:
+        verdict = await self.gate.check(frame.agent.id, tool_id, arguments)
+        impl = self.tools.get(tool_id)
+        if verdict.action not in (ALLOW, ASK) or impl is None:
+            reason = verdict.reason if impl is not None or verdict.action not in (ALLOW, ASK) \
+                else f"'{tool_id}' is not available in this run"
+            return self._denied(frame, tool_id, call_id, reason)
+        if verdict.action == ASK:
+            tool_node = self.content.nodes[tool_id]
+            risk = eff.tool_risk(tool_node) if isinstance(tool_node, m.Tool) else "high"
+            decision = await self._ask_chain(frame, verdict.humans, tool_id, call_id, arguments,
+                                             risk)
+            if not decision.approved:
+                why = "timed out" if decision.timed_out else f"denied by {decision.by}"
+                note = f": {decision.note}" if decision.note else ""
+                return self._denied(frame, tool_id, call_id, f"approval {why}{note}")
+        shown = self.redactor.value(arguments)
+        self.emit(ev.ToolCalled, agent=frame.agent.id, frame=frame.name, tool=tool_id,
+                  call_id=call_id, arguments=shown)
+        started = time.monotonic()
+        ctx = ToolContext(self.config.run_id, frame.agent.id, call_id, self._register_pid)
+        try:
+            result = await self.steps.run(
+                f"{frame.name}/tool/{call_id}", "tool", lambda: impl.call(arguments, ctx),
+                _encode_result, _decode_result)
+        except (asyncio.CancelledError, BudgetExceeded):
+            raise
+        except Exception as exc:  # a failing tool is an error result for the model, not a crash
+            result = ToolResult(f"the tool failed: {type(exc).__name__}: "
+                                f"{self.redactor(str(exc))}", is_error=True)
+        content = self.redactor(result.content)
+        if len(content) > MAX_OUTPUT_CHARS:
+            content = content[:MAX_OUTPUT_CHARS] + f"\n[truncated: {len(result.content)} chars]"
+        result = ToolResult(content, result.is_error)
+        self.emit(ev.ToolFinished, agent=frame.agent.id, frame=frame.name, tool=tool_id,
+                  call_id=call_id, ok=not result.is_error, output=content[:2000],
+                  duration_s=time.monotonic() - started)
+        return result
+
+    async def _ask_chain(self, frame: _Frame, humans: tuple[str, ...], tool_id: str,
+                         call_id: str, arguments: dict[str, Any], risk: str) -> ApprovalDecision:
+        human_id: str | None = humans[0]
+        seen: set[str] = set()
+        decision = ApprovalDecision(False, "nobody", timed_out=True)
+        while human_id is not None and human_id not in seen:
+            seen.add(human_id)
+            decision = await self._ask(frame, human_id, tool_id,
+                                       f"{frame.agent.id} wants to use {tool_id}", call_id,
+                                       arguments, risk)
+            human = self.content.nodes.get(human_id)
+            if not decision.timed_out or not isinstance(human, m.Human):
+                return decision
+            human_id = human.backup if human.on_timeout == "escalate" else None
+        return decision
+
+    async def _ask(self, frame: _Frame, human_id: str, tool: str, reason: str, call_id: str,
+                   arguments: dict[str, Any], risk: str) -> ApprovalDecision:
+        human = self.content.nodes.get(human_id)
+        timeout = human.timeout_s if isinstance(human, m.Human) else None
+        request = ApprovalRequest(f"{call_id}:{human_id}", self.config.run_id, frame.agent.id,
+                                  human_id, tool, self.redactor.value(arguments),
+                                  reason, risk, timeout)
+        self.emit(ev.ApprovalRequested, request_id=request.request_id, agent=frame.agent.id,
+                  human=human_id, tool=request.tool, arguments=request.arguments, reason=reason,
+                  risk=risk, timeout_s=timeout)
+
+        async def wait() -> ApprovalDecision:
+            try:
+                async with asyncio.timeout(timeout):
+                    return await self.approvals.ask(request)
+            except TimeoutError:
+                return ApprovalDecision(False, "timeout", timed_out=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a broken channel denies (fail closed)
+                return ApprovalDecision(False, "channel", f"approval channel failed: {exc}")
+
+        decision = await self.steps.run(f"{frame.name}/approval/{request.request_id}", "approval",
+                                        wait, _encode_decision, _decode_decision)
+        self.emit(ev.ApprovalAnswered, request_id=request.request_id, human=human_id,
+                  decision="timeout" if decision.timed_out else (
+                      "approve" if decision.approved else "deny"),
+                  by=decision.by, note=self.redactor(decision.note))
+        return decision
+
+
+def _add_usage(a: Usage, b: Usage) -> Usage:
+    return Usage(a.input_tokens + b.input_tokens, a.output_tokens + b.output_tokens,
+                 a.cache_write_5m_tokens + b.cache_write_5m_tokens,
+                 a.cache_write_1h_tokens + b.cache_write_1h_tokens,
+                 a.cache_read_tokens + b.cache_read_tokens)
+
+
+def _encode_result(result: ToolResult) -> dict[str, Any]:
+    return {"content": result.content, "is_error": result.is_error}
+
+
+def _decode_result(data: dict[str, Any]) -> ToolResult:
+    return ToolResult(str(data["content"]), bool(data["is_error"]))
+
+
+def _encode_decision(decision: ApprovalDecision) -> dict[str, Any]:
+    return {"approved": decision.approved, "by": decision.by, "note": decision.note,
+            "timed_out": decision.timed_out}
+
+
+def _decode_decision(data: dict[str, Any]) -> ApprovalDecision:
+    return ApprovalDecision(bool(data["approved"]), str(data["by"]), str(data.get("note", "")),
+                            bool(data.get("timed_out", False)))
+
+
+__all__ = ["ModelResponse", "Run", "RunConfig", "RunStopped"]
