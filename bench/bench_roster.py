@@ -90,8 +90,10 @@ class Plan:
 
 def plan_for(size: str, *, quick: bool, slow_baselines: bool) -> Plan:
     if quick:
-        pure = 1.0 if size in ("S", "M") or slow_baselines else None
-        return Plan(1, 5, 50, 10, 10, 1.0, 1.0, pure, size == "S", 2.0, 5.0, False)
+        small = size in ("S", "M")
+        pure = 1.0 if small or slow_baselines else None
+        return Plan(1 if small else 0, 5 if small else 3, 50, 10, 10, 1.0, 1.0 if small else None,
+                    pure, size == "S", 2.0, 5.0, False)
     if size == "XL":
         pure = 0.5 if slow_baselines else None
         return Plan(0, 5, 200, 10, 5, 1.0, None, pure, slow_baselines, 1.0, 20.0, False)
@@ -458,7 +460,8 @@ def target_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
     for label, size, key, stat, limit in TARGETS:
         row = {"target": label, "limit": f"≤ {limit:g} ms ({stat})"}
         if size not in results:
-            out.append(row | {"measured": "not run", "verdict": "n/a", "cpu": "", "cpu_verdict": ""})
+            out.append(row | {"measured": "not run", "verdict": "n/a", "cpu": "",
+                              "cpu_verdict": ""})
             continue
         stats: h.Stats = results[size][key]["ours"]
         value, cpu_value = getattr(stats, stat), getattr(stats, f"cpu_{stat}")
@@ -498,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
         plan = plan_for(name, quick=args.quick, slow_baselines=args.slow_baselines)
         results[name] = run_size(name, plan, args.seed)
     targets = target_rows(results)
-    print("Targets (gate on wall-clock p50; the re-check on p95 over the edits; cpu = process time)")
+    print("Targets (gate on wall-clock p50; the re-check on p95 over the edits; "
+          "cpu = process time)")
     cols = ("target", "limit", "measured", "verdict", "cpu", "cpu_verdict")
     widths = {c: max(len(c), *(len(t[c]) for t in targets)) for c in cols}
     print("  " + "  ".join(c.ljust(widths[c]) for c in cols))

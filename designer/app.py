@@ -71,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     window = MainWindow()
     window.show()
-    if args.file:
+    recovered = window.files.check_recovery()  # after a crash: offer the autosaved work
+    if args.file and not recovered:
         window.open_path(Path(args.file))
     return app.exec()
 

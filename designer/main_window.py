@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from designer.canvas.scene import RosterScene
 from designer.canvas.view import RosterView
 from designer.controller import RosterController
+from designer.files import FileService
 from designer.panels.inspector import InspectorPanel
 from designer.panels.overview import OverviewPanel
 from designer.panels.palette import PalettePanel
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.catalog = load_catalog()
         self.controller = RosterController(self)
+        self.files = FileService(self.controller, self)
         self.scene = RosterScene(self.catalog, self)
         self.view = RosterView(self.scene, self.controller.can_connect)
         self.welcome = WelcomePage(self)
@@ -189,6 +191,9 @@ class MainWindow(QMainWindow):
         self.problems.acknowledge_requested.connect(
             lambda finding, by, reason: c.acknowledge(finding, by, reason))
         self.welcome.open_requested.connect(self.open_path)
+        self.files.autosave_refused.connect(
+            lambda msg: QMessageBox.warning(self, "Autosave paused", msg))
+        self.files.read_only_changed.connect(lambda read_only: self._update_title())
         self.welcome.template_requested.connect(self.open_template)
 
     # ------------------------------------------------------------ state
@@ -242,6 +247,8 @@ class MainWindow(QMainWindow):
         path = self.controller.path
         name = self.controller.document.meta.name or (path.name if path else "Untitled")
         where = f" — {path}" if path else ""
+        if self.files.read_only:
+            where += " [read-only]"
         self.setWindowTitle(f"{name}{where}[*] — {APP_NAME}")
         self.setWindowModified(self.controller.modified)
 
@@ -380,7 +387,8 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return False
         try:
-            self.controller.open(Path(path))
+            if not self.files.open(Path(path)):
+                return False
         except RosterLoadError as exc:
             QMessageBox.critical(self, "Cannot open roster", str(exc))
             return False
@@ -417,7 +425,8 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: Path) -> bool:
         try:
-            self.controller.save(path)
+            if self.files.save(path) is None:
+                return False
         except SecretInRosterError as exc:
             QMessageBox.critical(self, "Not saved: a secret is in the roster", str(exc))
             return False
@@ -465,6 +474,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_state()
+        self.files.shutdown()
         event.accept()
         app = QApplication.instance()
         if app is not None:

@@ -26,15 +26,8 @@ from typing import Final
 
 from runtime.secrets.refs import ENV_PREFIX, KEYRING_PREFIX, is_ref
 
-__all__ = [
-    "SecretHit",
-    "contains_secret",
-    "is_reference",
-    "redact",
-    "scan_text",
-    "scan_value",
-    "shannon_entropy",
-]
+__all__ = ["SecretHit", "contains_secret", "is_reference", "redact", "scan_text", "scan_value",
+           "shannon_entropy"]
 
 Path = tuple[str | int, ...]
 
@@ -123,9 +116,7 @@ _ENTROPY_WORDS: Final = "a random-looking string that may be a secret"
 # lowercased text at each occurrence of a credential word (found with str.find: fast).
 _CREDENTIAL_WORDS: Final = ("key", "token", "secret", "passw", "auth", "bearer", "cookie",
                             "credential")
-_CREDENTIAL_KEY: Final = re.compile(
-    r"(?i)key|token|secret|passw|auth(?!or)|bearer|cookie|credential"
-)
+_CREDENTIAL_KEY: Final = re.compile(r"(?i)key|token|secret|passw|auth(?!or)|bearer|cookie|credent")
 _DIGEST_KEY: Final = re.compile(
     r"(?i)sha(?:\d+|(?![a-z]))|digest|checksum|fingerprint|integrity|(?<![a-z])hash(?:es)?(?![a-z])"
 )
@@ -143,14 +134,11 @@ _MIN_HEX_SECRET: Final = 32
 _MIN_TOKEN_LEN: Final = 20
 _MIN_TOKEN_ENTROPY: Final = 4.5
 _MIN_TOKEN_DISTINCT: Final = math.ceil(2**_MIN_TOKEN_ENTROPY)  # entropy <= log2(distinct chars)
-_TOKEN_BYTES: Final = frozenset((string.ascii_letters + string.digits + "+/_-").encode())
-_TOKEN_MASK: Final = bytes(0x61 if b in _TOKEN_BYTES else 0x20 for b in range(256))
+_TOKEN_MASK: Final = bytes(0x61 if chr(b) in string.ascii_letters + string.digits + "+/_-"
+                           else 0x20 for b in range(256))
 _TOKEN_RUN: Final = re.compile(b"a" * _MIN_TOKEN_LEN + b"a*")  # a literal prefix: fast search
-_CHAR_CLASS: Final = str.maketrans(
-    string.ascii_lowercase + string.ascii_uppercase + string.digits,
-    "a" * 26 + "A" * 26 + "0" * 10,
-    "-_+=.",
-)
+_CHAR_CLASS: Final = str.maketrans(string.ascii_lowercase + string.ascii_uppercase + string.digits,
+                                   "a" * 26 + "A" * 26 + "0" * 10, "-_+=.")
 _PATH_MAX_CHANGE_RATE: Final = 0.3
 
 _PLACEHOLDER: Final = re.compile(
@@ -159,8 +147,8 @@ _PLACEHOLDER: Final = re.compile(
     r"|(?:^|[^a-z])(?:example|placeholder|changeme|change[-_]me|replace[-_]?me|redacted"
     r"|dummy|insert[-_]here)(?:[^a-z]|$)"
 )
-_PLACEHOLDER_HINTS: Final = ("...", "…", "your", "my", "example", "placeholder", "change",
-                              "replace", "redacted", "dummy", "insert")
+_HINTS: Final = ("...", "…", "your", "my", "example", "placeholder", "change",
+                  "replace", "redacted", "dummy", "insert")
 _ALLOWED_TOKENS: Final = frozenset({"AKIAIOSFODNN7EXAMPLE"})  # AWS's documented example id
 _BENIGN_PREFIXES: Final = ("iVBORw0KGgo", "/9j/", "R0lGOD", "sha1-", "sha256-", "sha384-",
                            "sha512-")  # base64 of PNG/JPEG/GIF headers; SRI digests
@@ -170,7 +158,7 @@ _UUID: Final = re.compile(
 _HEX: Final = re.compile(r"[0-9a-fA-F]+")
 _NUMBER: Final = re.compile(r"[+-]?\d[\d_.,]*(?:[eE][+-]?\d+)?")
 _SLUG_PART: Final = r"(?:[a-z]{1,15}\d{0,4}|\d{1,8})"
-_SLUG: Final = re.compile(rf"{_SLUG_PART}(?:[-_.]{_SLUG_PART})+")  # claude-sonnet-5-5, created_at
+_SLUG: Final = re.compile(rf"_?{_SLUG_PART}(?:[-_.]{_SLUG_PART})+")  # claude-sonnet-5-5, created_at
 _CONSTANT: Final = re.compile(r"[A-Z]{1,15}\d{0,4}(?:_[A-Z]{1,15}\d{0,4})+")  # ANTHROPIC_API_KEY
 _WORDISH: Final = r"(?:[A-Za-z_][a-z0-9_]*|[A-Z_][A-Z0-9_]*|(?:[A-Z][a-z0-9]+)+)"
 _DOTTED: Final = re.compile(rf"{_WORDISH}(?:\.{_WORDISH})+")  # keyring.backends.SecretService
@@ -180,6 +168,7 @@ _URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s@]*")
 _FILE_PATH: Final = re.compile(r"(?:~|\.{1,2})?/[\w.~/-]*|[A-Za-z]:\\[\w.\\ -]*")
 _PLAIN_WORD: Final = re.compile(r"[A-Za-z][a-z]+")
 _WHITESPACE: Final = re.compile(r"\s")
+_XLOGX: Final = tuple(c * math.log2(c) if c else 0.0 for c in range(4096))
 
 
 def shannon_entropy(text: str) -> float:
@@ -187,8 +176,11 @@ def shannon_entropy(text: str) -> float:
     n = len(text)
     if n == 0:
         return 0.0
-    # -sum(c/n * log2(c/n)) rewritten so that characters seen once cost nothing.
-    return math.log2(n) - sum(c * math.log2(c) for c in Counter(text).values() if c > 1) / n
+    # -sum(c/n * log2(c/n)) = log2(n) - sum(c * log2(c)) / n, with c * log2(c) from a table.
+    counts = Counter(text).values()
+    if n < len(_XLOGX):
+        return math.log2(n) - sum(map(_XLOGX.__getitem__, counts)) / n
+    return math.log2(n) - sum(c * math.log2(c) for c in counts) / n
 
 
 def is_reference(value: str) -> bool:
@@ -202,14 +194,14 @@ def _claims_reference(value: str) -> bool:
 
 
 def _is_placeholder(value: str) -> bool:
-    """Placeholders are short: only the head of a long value is looked at."""
+    """Placeholders are short: only the head of a long value is looked at. The regex is
+    slow, so it only runs on a value that could match it."""
+    if value in _ALLOWED_TOKENS:
+        return True
     head = value[:256]
-    if value in _ALLOWED_TOKENS or head[:1] in ("<", "$", "{", "%"):
-        return True if value in _ALLOWED_TOKENS else _PLACEHOLDER.search(head) is not None
     lowered = head.lower()
-    if not any(hint in lowered for hint in _PLACEHOLDER_HINTS) and len(set(head)) > 1:
-        return False  # the regex below is slow; most values have none of its words
-    return _PLACEHOLDER.search(head) is not None
+    could = head[:1] in "<${%" or len(set(head)) == 1 or any(h in lowered for h in _HINTS)
+    return could and _PLACEHOLDER.search(head) is not None
 
 
 def _is_benign_value(value: str) -> bool:
@@ -266,9 +258,9 @@ class _Collector:
 
     def add(self, rule: str, words: str, start: int, end: int, prefix: str = "") -> None:
         i = bisect.bisect_left(self._starts, start)
-        if end <= start or (i and self.hits[i - 1].end > start):
-            return
-        if i < len(self.hits) and self.hits[i].start < end:
+        overlaps_before = i > 0 and self.hits[i - 1].end > start
+        overlaps_after = i < len(self.hits) and self.hits[i].start < end
+        if end <= start or overlaps_before or overlaps_after:
             return
         # Never show more than half of a secret, whatever the rule's prefix.
         shown = prefix[: (end - start) // 2]
@@ -282,8 +274,8 @@ class _Collector:
 
 def _identifier_before(text: str, pos: int) -> str:
     """The name a credential keyword is part of, e.g. "sha256" for "...sha256_of_api_key:"."""
-    start = pos
-    while start > max(0, pos - 64) and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+    start, limit = pos, max(0, pos - 64)
+    while start > limit and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
         start -= 1
     return text[start:pos]
 
@@ -345,7 +337,7 @@ def _scan_assignments(text: str, lowered: str, out: _Collector) -> None:
             continue
         raw = text[start:end]
         value = raw.rstrip(".!?:")  # the end of a sentence
-        if _claims_reference(value) or _is_placeholder(raw) or _PLAIN_WORD.fullmatch(value):
+        if _PLAIN_WORD.fullmatch(value) or _claims_reference(value) or _is_placeholder(raw):
             continue  # in prose, "The key: consistency" is not a password
         if _looks_like_credential(value, digest_key=_DIGEST_KEY.search(name) is not None):
             out.add(_ASSIGNMENT, _ASSIGNMENT_WORDS, start, start + len(value))
@@ -424,13 +416,8 @@ def redact(text: str, extra_values: Iterable[str] = ()) -> str:
     """`text` with every suspected secret, and every occurrence of each extra value
     (e.g. a resolved key) of 8 or more characters, replaced by "[REDACTED:<rule>]"."""
     spans = [(h.start, h.end, h.rule) for h in scan_text(text)]
-    for extra in extra_values:
-        if len(extra) < 8:
-            continue
-        at = text.find(extra)
-        while at != -1:
-            spans.append((at, at + len(extra), "known-secret"))
-            at = text.find(extra, at + 1)
+    for extra in (e for e in extra_values if len(e) >= 8):
+        spans += [(m.start(), m.end(), "known-secret") for m in re.finditer(re.escape(extra), text)]
     spans.sort(key=lambda s: (s[0], -s[1]))
     parts: list[str] = []
     cursor = 0

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from designer.controller import RosterController
 from designer.files import CANCEL, OPEN_ANYWAY, READ_ONLY, FileService
-from runtime.roster import io, lockfile
+from runtime.roster import autosave, io, lockfile
 from runtime.roster.autosave import AutosaveStore, Recoverable, key_for
 from runtime.roster.lockfile import LockInfo, lock_path_for, read_lock
 from tests.conftest import make_anthropic_key
@@ -111,7 +112,28 @@ def test_autosave_waits_for_an_edit_then_writes_exactly_io_dumps(
     assert text == io.dumps(files.controller.document.content())
     assert files.store.read(files.key).source == roster  # type: ignore[union-attr]
     assert roster.read_bytes() == original
-    assert files.last_snapshot_ms < 8  # the UI thread only takes the snapshot
+
+
+def test_serialising_guarding_and_writing_happen_off_the_ui_thread(
+        qtbot: QtBot, make_files: Callable[..., ScriptedFiles], roster: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: dict[str, threading.Thread] = {}
+
+    def spy(name: str, real: Callable[..., object]) -> Callable[..., object]:
+        def call(*args: object, **kwargs: object) -> object:
+            threads[name] = threading.current_thread()
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(io, "to_data", spy("to_data", io.to_data))
+    monkeypatch.setattr(autosave, "guarded_bytes", spy("guard", autosave.guarded_bytes))
+    monkeypatch.setattr(autosave, "write_atomic", spy("write", autosave.write_atomic))
+    files = make_files()
+    files.open(roster)
+    files.controller.set_property("triage", "name", "Written by the worker")
+    wait_for_autosave(qtbot, files)
+    assert set(threads) == {"to_data", "guard", "write"}
+    assert threading.main_thread() not in threads.values()
 
 
 def test_an_unchanged_document_is_not_autosaved_again(

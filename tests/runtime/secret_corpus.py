@@ -283,6 +283,18 @@ _LITERAL_NEGATIVES: dict[str, tuple[tuple[str, str], ...]] = {
     "png": (("icon", _PNG[:24]), ("icon", _PNG), ("icon", "data:image/png;base64," + _PNG)),
     "lorem": tuple(("description", LOREM[i * 80 : i * 80 + 200]) for i in range(5)),
     "url": (
+        (
+            "url",
+            "https://stackoverflow.com/questions/43826317/how-to-optimize-qgraphicsviews-performance",
+        ),
+        (
+            "url",
+            "https://github.com/acme/agent-roster/blob/8b0e7153bf7c3706d85c524e440066559a6656c9/docs/FORMAT.md",
+        ),
+        (
+            "url",
+            "https://ci.example.com/v2/projects/acme/builds/8e3b91d26ab4/artifacts/Release-2026-07-22",
+        ),
         ("url", "https://docs.anthropic.com/en/api/getting-started"),
         ("docs", "https://github.com/acme/agent-roster/blob/main/docs/FORMAT.md#credentials"),
         ("token_url", "https://auth.example.com/v1/oauth2/token"),
@@ -367,6 +379,11 @@ _LITERAL_NEGATIVES: dict[str, tuple[tuple[str, str], ...]] = {
         ("column", "snake_case_identifier_with_many_words_2026"),
         ("header", "-----BEGIN PRIVATE KEY-----"),
         ("note", "sk-ant-api03-abc (truncated)"),
+        ("code", "key = _contested_key(path)"),
+        ("code", "def use(monkeypatch: pytest.MonkeyPatch) -> None:"),
+        ("shell", "PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring roster keys list"),
+        ("api_key", "keyring:anthropic"),  # a malformed reference: refs.py reports it
+        ("see", "nadavrot/layout #3; ellson/MOTHBALLED-graphviz #811"),
     ),
 }
 

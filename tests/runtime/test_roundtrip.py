@@ -107,14 +107,6 @@ def test_golden_edge_cases_keep_yaml11_lookalikes_as_text() -> None:
     assert agent.tasks[:4] == ("0o17", "2026-01-01", "yes", "~")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fields.write_props writes str fields whose value is the dataclass default "
-    "'' (Agent.name/role/instructions, Tool.name/description, Human.name/role, "
-    "RosterMeta.description...), so the first save of a hand-written roster adds lines "
-    "like `instructions: \"\"` the author never wrote (model.py: the file says only what "
-    "the author wrote)",
-)
 def test_saving_adds_no_fields_the_author_did_not_write() -> None:
     text = (
         "format: agent-roster\nversion: 1\nname: Lean\n"
@@ -160,6 +152,8 @@ MULTI_POOL = (
 )
 TEXT = st.sampled_from(TEXT_POOL) | st.text(st.characters(codec="utf-8"), max_size=8)
 MULTILINE = TEXT | st.sampled_from(MULTI_POOL)
+# Required text fields get non-empty text: see test_required_empty_text_survives_a_save.
+REQUIRED_TEXT = TEXT.filter(bool)
 TEXTS = st.lists(TEXT, max_size=3).map(tuple)
 REF = st.one_of(
     ID.map(lambda name: f"keyring:agent-roster/{name}"),
@@ -262,7 +256,7 @@ HUMAN_FIELDS = st.fixed_dictionaries({
 })
 SERVER_FIELDS = st.fixed_dictionaries({
     "name": TEXT,
-    "command": TEXT,
+    "command": REQUIRED_TEXT,
     "args": TEXTS,
     "env": st.dictionaries(_slug(UPPER, UPPER + string.digits + "_", 10), REF,
                            max_size=2).map(m.freeze),
@@ -346,7 +340,7 @@ def rosters(draw: Any, max_nodes: int = 7, grouped: bool = True) -> RosterConten
     layout_ids += draw(st.lists(ID.filter(lambda i: i not in nodes), unique=True, max_size=1))
     acks = draw(st.lists(st.builds(
         m.Acknowledgement, rule=st.integers(1, 23).map(lambda n: f"R{n:02d}"),
-        subject=st.sampled_from(ids), by=TEXT, reason=TEXT), max_size=2))
+        subject=st.sampled_from(ids), by=REQUIRED_TEXT, reason=REQUIRED_TEXT), max_size=2))
     entry = draw(st.lists(st.sampled_from(of["agent"]), unique=True, max_size=2)
                  if of["agent"] else st.just([]))
     meta = m.RosterMeta(entry=tuple(entry), acknowledged=tuple(acks), **draw(META_FIELDS))
@@ -367,13 +361,24 @@ def test_writer_output_of_a_valid_roster_loads_back_to_the_same_roster(
     assert io.dumps(again) == text  # dumps∘loads is the identity on canonical text
 
 
-def _shuffled(content: RosterContent, seed: int) -> RosterContent:
+def _reordered(content: RosterContent, seed: int) -> RosterContent:
+    """The same roster with nodes shuffled and edges interleaved differently.
+
+    Edges keep their order within one agent's list of one kind (`delegates_to: [b, c]`
+    is a different file from `[c, b]`, and findings may cite list indexes).
+    """
     rng = random.Random(seed)
     nodes = list(content.nodes.items())
-    edges = list(content.edges.items())
     rng.shuffle(nodes)
-    rng.shuffle(edges)
-    return RosterContent(content.meta, dict(nodes), dict(edges), dict(content.layout))
+    groups: dict[tuple[str, str], list[tuple[str, m.Edge]]] = {}
+    for key, edge in content.edges.items():
+        groups.setdefault((edge.source, edge.kind), []).append((key, edge))
+    keyed = []
+    for members in groups.values():
+        for rank, item in zip(sorted(rng.random() for _ in members), members, strict=True):
+            keyed.append((rank, item))
+    edges = dict(item for _, item in sorted(keyed, key=lambda pair: pair[0]))
+    return RosterContent(content.meta, dict(nodes), edges, dict(content.layout))
 
 
 @property_settings(0.5)
@@ -381,7 +386,22 @@ def _shuffled(content: RosterContent, seed: int) -> RosterContent:
 def test_findings_do_not_depend_on_the_order_of_nodes_and_edges(
     content: RosterContent, seed: int
 ) -> None:
-    assert set(check_roster(_shuffled(content, seed))) == set(check_roster(content))
+    assert set(check_roster(_reordered(content, seed))) == set(check_roster(content))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: fields.write_props skips '' for every prop, required ones included, so an "
+    "acknowledgement with reason: \"\" or an MCP server with command: \"\" (both accepted by the "
+    "loader) is saved without the field and the saved file no longer loads",
+)
+def test_required_empty_text_survives_a_save() -> None:
+    text = (
+        "format: agent-roster\nversion: 1\n"
+        "mcp_servers:\n  crm:\n    command: \"\"\n"
+        "acknowledged:\n  - {rule: R10, subject: crm, by: ops-lead, reason: \"\"}\n"
+    )
+    assert io.loads(io.dumps(io.loads(text).content)).content == io.loads(text).content
 
 
 @pytest.mark.xfail(

@@ -154,3 +154,18 @@ def test_r14_can_be_acknowledged() -> None:
         "reason: notes are reviewed daily}\nlayout:", 1)
     (finding,) = findings_for(text)
     assert finding.rule == "R14" and finding.acknowledged and not finding.blocking
+
+
+def test_r13_overlap_index_matches_pairwise_comparison() -> None:
+    from runtime.roster.checks.rules.filesystem import _overlapping, overlaps
+
+    roots = ["/srv", "/srv/data", "/srv/data/orders", "/srv/database", "/srv/data-x", "~/a",
+             "~/a/b", "exports", "exports/2026", "/opt"]
+    ordered = sorted(roots)
+    index = dict.fromkeys(roots, None)
+    for path in [*roots, "/srv/data/orders/2026", "/srv/dat", "~", "/", "exports/2026/q1"]:
+        expected = {r for r in roots if overlaps(path, r)}
+        assert set(_overlapping(path, index, ordered)) == expected, path
+        with_slash = {**index, "/": None}
+        assert set(_overlapping(path, with_slash, sorted(with_slash))) == {
+            r for r in with_slash if overlaps(path, r)}, path

@@ -1,7 +1,8 @@
 """The incremental checker agrees with a full check after any sequence of single edits.
 
 Hypothesis drives random Connect, Disconnect, SetProperty and RemoveNode edits
-on the clean base roster; after each edit the `IncrementalChecker`'s findings
+(and sometimes their undo) on the clean base roster; after each edit the
+`IncrementalChecker`'s findings
 must equal `check_roster` on a snapshot of the document, finding for finding
 (rule, severity, message, subjects, YAML path).
 """
@@ -105,9 +106,13 @@ def test_incremental_matches_full_check(data: st.DataObject) -> None:
         if edit is None:
             continue
         try:
-            doc.apply(edit)
+            inverse = doc.apply(edit)
         except e.EditError:
             continue
         full = sorted(map(_key, check_roster(doc.content())))
         assert sorted(map(_key, checker.findings())) == full, edit
+        if data.draw(st.booleans()):  # undo: edges come back at their old position
+            doc.apply(inverse)
+            full = sorted(map(_key, check_roster(doc.content())))
+            assert sorted(map(_key, checker.findings())) == full, ("undo", edit)
     checker.close()

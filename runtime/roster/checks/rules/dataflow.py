@@ -55,8 +55,13 @@ def holders(ctx: CheckContext, tool_id: str) -> Iterator[m.Edge]:
 
 
 def quarantined(ctx: CheckContext, agent_id: str) -> bool:
-    agent = ctx.agent(agent_id)
-    return agent is not None and is_quarantine(agent.output_schema)
+    """R08's quarantine test (memoised per run), so taint and data flow agree on it."""
+    memo: dict[str, bool] = ctx.cache.setdefault("flow.quarantine", {})
+    found = memo.get(agent_id)
+    if found is None:
+        agent = ctx.agent(agent_id)
+        found = memo[agent_id] = agent is not None and is_quarantine(agent.output_schema)
+    return found
 
 
 def _spread(ctx: CheckContext, sources: Iterable[str]) -> set[str]:
@@ -165,7 +170,8 @@ def _name(rank: int) -> str:
     "R29", "Sensitive data reaches an unvetted tool", Severity.ERROR,
     """What: an agent that reads confidential or restricted data (a read grant on a tool whose
 `data` is confidential+) must not also hold a grant on an unvetted tool (`vetted` unset or
-false) that it writes or executes with, or that communicates externally.
+false) that it writes or executes with, or that communicates externally. Reading the
+unvetted tool's own data does not count: that data is already there.
 
 Why: whatever the agent reads can end up in the arguments of any tool it calls; a tool
 nobody reviewed is an unknown destination (OWASP LLM02 Sensitive Information Disclosure,
@@ -189,11 +195,13 @@ def check_sensitive_to_unvetted(ctx: CheckContext) -> Iterable[Finding]:
     for facts in sinks:
         tool = facts.tool
         for edge in holders(ctx, tool.id):
-            source = direct.get(edge.source)
-            if source is None or source[0] < SENSITIVE:
+            if direct.get(edge.source, (-1, ""))[0] < SENSITIVE:
                 continue
             writes = fx.grant_mode(edge) in ("write", "execute")
             if not (writes or "external_comm" in facts.caps):
+                continue
+            source = direct_source(ctx, edge.source, tool.id)
+            if source is None or source[0] < SENSITIVE:
                 continue
             how = f"{fx.grant_mode(edge)}s to it" if writes else "it communicates externally"
             path = (source[1], edge.source, tool.id)
@@ -277,21 +285,30 @@ def check_clearance(ctx: CheckContext) -> Iterable[Finding]:
 # ---------------------------------------------------------------- R31
 
 
+def direct_source(ctx: CheckContext, agent_id: str, exclude: str) -> tuple[int, str] | None:
+    """The agent's most sensitive own read, not counting tool `exclude` (data already in
+    that tool does not leak by flowing back into it)."""
+    own = flow(ctx).direct.get(agent_id)
+    if own is None or own[1] != exclude:
+        return own
+    best: tuple[int, str] | None = None
+    for edge in ctx.grants(agent_id):
+        tool = ctx.tool(edge.target)
+        if (tool is None or tool.id == exclude or edge.approval == "deny"
+                or (edge.mode or "read") != "read"):
+            continue
+        rank = fx.CLASS_ORDER[fx.tool_data(tool)]
+        if best is None or rank > best[0]:
+            best = (rank, tool.id)
+    return best
+
+
 def _best_source(ctx: CheckContext, agent_id: str, exclude: str) -> tuple[int, list[str]]:
-    """The most sensitive data reaching `agent_id`, not counting reads of tool `exclude`
-    itself (data already in the outbound system is not exfiltrated by reading it)."""
+    """The most sensitive data reaching `agent_id` (own reads other than of `exclude`, or
+    results of delegates), with the path it takes."""
     info = flow(ctx)
-    best: tuple[int, list[str]] = (-1, [])
-    own = info.direct.get(agent_id)
-    if own is not None and own[1] != exclude:
-        best = (own[0], [own[1], agent_id])
-    elif own is not None:
-        for edge in ctx.grants(agent_id):
-            tool = ctx.tool(edge.target)
-            if (tool is not None and tool.id != exclude and edge.approval != "deny"
-                    and (edge.mode or "read") == "read"
-                    and fx.CLASS_ORDER[fx.tool_data(tool)] > best[0]):
-                best = (fx.CLASS_ORDER[fx.tool_data(tool)], [tool.id, agent_id])
+    own = direct_source(ctx, agent_id, exclude)
+    best: tuple[int, list[str]] = (own[0], [own[1], agent_id]) if own else (-1, [])
     for edge in ctx.delegates(agent_id):
         hop = info.level.get(edge.target)
         if hop is not None and hop[0] > best[0] and not quarantined(ctx, edge.target):

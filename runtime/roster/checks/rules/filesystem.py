@@ -13,9 +13,10 @@ runs on.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
 from runtime.roster import effective as fx
@@ -58,6 +59,24 @@ def _under(path: str, parent: str) -> bool:
 
 def overlaps(a: str, b: str) -> bool:
     return _under(a, b) or _under(b, a)
+
+
+def _overlapping(path: str, roots: Mapping[str, object], ordered: list[str]) -> Iterator[str]:
+    """The roots (keys of `roots`, `ordered` sorted) equal to, above or below `path`: its
+    ancestors by lookup, its descendants by one bisected range, not a scan of all roots."""
+    if path == "/" or "/" in roots:
+        yield from (r for r in ordered if overlaps(path, r))
+        return
+    parts = path.split("/")
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        if prefix in roots:
+            yield prefix
+    below = path + "/"
+    for root in ordered[bisect.bisect_left(ordered, below):]:
+        if not root.startswith(below):
+            break
+        yield root
 
 
 def forbidden(root: str) -> str | None:
@@ -171,20 +190,21 @@ def _tainted_writes(ctx: CheckContext, rule: base.Rule) -> Iterator[Finding]:
             agents = {edge.source for edge in holders(ctx, facts.tool.id)}
             for root in facts.tool.fs_roots:
                 readers.setdefault(normalise(root), set()).update(agents)
+    ordered = sorted(readers)
     for edge, tool in writes:
-        hits: dict[str, str] = {}  # reader agent -> the root written
+        reached: set[str] = set()
+        written = ""
         for root in tool.fs_roots:
-            written = normalise(root)
-            for read_root, agents in readers.items():
-                if overlaps(written, read_root):
-                    for reader in agents - {edge.source}:
-                        hits.setdefault(reader, root)
-        if hits:
-            names = sorted(hits)
+            for read_root in _overlapping(normalise(root), readers, ordered):
+                if readers[read_root] - {edge.source}:
+                    reached |= readers[read_root]
+                    written = written or root
+        reached.discard(edge.source)
+        if reached:
+            names = sorted(reached)
             yield rule.finding(
-                f"tainted agent '{edge.source}' writes '{hits[names[0]]}' through "
-                f"'{tool.id}', where {some(names)} read files: injected text written "
-                "there reaches them",
+                f"tainted agent '{edge.source}' writes '{written}' through '{tool.id}', where "
+                f"{some(names)} read files: injected text written there reaches them",
                 f"give '{edge.source}' a write directory no other agent reads, or make the "
                 f"grant of '{tool.id}' read-only",
                 (edge.source, tool.id, *names), ctx.edge_path(edge),

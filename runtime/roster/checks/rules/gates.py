@@ -23,6 +23,7 @@ from runtime.roster.checks.context import CheckContext
 
 _FACTS_KEY: Final = "rules.tool_facts"
 _GRANTS_KEY: Final = "rules.live_grants"
+_ORDER_KEY: Final = "rules.edge_order"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +79,26 @@ def live_grants(ctx: CheckContext, agent_id: str) -> list[tuple[m.Edge, ToolFact
 
 
 def list_edge_path(ctx: CheckContext, edge: m.Edge) -> Path:
-    """YAML path of an edge: the grant's key, or the list item of a delegation/escalation."""
+    """YAML path of an edge: the grant's key, or the list item of a delegation/escalation.
+
+    The item index is the edge's position among the agent's edges of that kind in
+    document order (which is file order), taken from `ctx.edges` rather than the
+    adjacency index: the incremental index appends re-inserted edges (an undo) at
+    the end, the document puts them back where they were.
+    """
     if edge.kind is m.EdgeKind.TOOL_ACCESS:
         return ("agents", edge.source, "uses", edge.target)
-    siblings = ctx.index.outgoing(edge.source, edge.kind)
-    for i, other in enumerate(siblings):
-        if other.target == edge.target:
-            return ("agents", edge.source, edge.kind.value, i)
-    return ("agents", edge.source, edge.kind.value)
+    order: dict[tuple[str, m.EdgeKind], dict[str, int]] | None = ctx.cache.get(_ORDER_KEY)
+    if order is None:
+        order = ctx.cache[_ORDER_KEY] = {}
+        for other in ctx.edges.values():
+            if other.kind is not m.EdgeKind.TOOL_ACCESS:
+                slot = order.setdefault((other.source, other.kind), {})
+                slot.setdefault(other.target, len(slot))
+    index = order.get((edge.source, edge.kind), {}).get(edge.target)
+    if index is None:
+        return ("agents", edge.source, edge.kind.value)
+    return ("agents", edge.source, edge.kind.value, index)
 
 
 def some(ids: Iterable[str], limit: int = 8) -> str:

@@ -104,6 +104,17 @@ def check_liveness(ctx: CheckContext) -> Iterable[Finding]:
 # ---------------------------------------------------------------- R20
 
 
+def _widths(ctx: CheckContext) -> dict[str, int]:
+    """R04's fan-out per agent; skipped (all 1, an empty map) when no agent may run more
+    than one delegation at a time, the common case, so gated-grant edits stay cheap."""
+    default = ctx.meta.defaults.max_parallel_delegations
+    if (default is None or default == 1) and all(
+            a.max_parallel_delegations is None or a.max_parallel_delegations == 1
+            for a in ctx.agents()):
+        return {}
+    return delegation(ctx).width
+
+
 @roster_rule(
     "R20", "Human-in-the-loop load", Severity.WARNING,
     """What: the approval requests a human may get in one run stay within their
@@ -147,7 +158,7 @@ def check_load(ctx: CheckContext) -> Iterable[Finding]:
                         nodes.get(g.target), m.Tool):
                     asks += 1
             if asks:
-                width = width if width is not None else delegation(ctx).width
+                width = width if width is not None else _widths(ctx)
                 turns = fx.agent_max_turns(agent, ctx.meta) or 1
                 load[agent.id] = asks * turns * (width.get(agent.id) or 1)
         total = sum(load.values())
@@ -194,7 +205,7 @@ def check_escalation(ctx: CheckContext) -> Iterable[Finding]:
     known = set(agents)
     covered = {e.source for h in ctx.humans()
                for e in ctx.index.incoming(h.id, m.EdgeKind.ESCALATION)} & known
-    queue = list(covered)
+    queue = list(covered) if len(covered) < len(known) else []
     while queue:
         table = out_index.get(queue.pop())
         for edge in table.get(delegation_kind, ()) if table else ():

@@ -126,17 +126,27 @@ base.register(Rule(
 # ---------------------------------------------------------------- R16
 
 
-def _credentials(ctx: CheckContext, tool: m.Tool) -> list[tuple[str, Path]]:
-    """The credential references a tool runs with: its own, and its MCP server's env."""
-    out: list[tuple[str, Path]] = []
-    if tool.credential:
-        out.append((tool.credential, ("tools", tool.id, "credential")))
-    server = ctx.server(tool.server) if tool.kind == "mcp" and tool.server else None
-    if server is not None:
-        for var, ref in server.env.items():
-            if is_reference(ref):
-                out.append((ref, ("mcp_servers", server.id, "env", var)))
-    return out
+def _credentials(ctx: CheckContext) -> dict[str, dict[str, Path]]:
+    """Credential reference -> {tool id: where it is declared}: a tool's own `credential`
+    and the env references of the MCP server it runs on (read once per server)."""
+    per_server: dict[str, list[tuple[str, Path]]] = {}
+    users: dict[str, dict[str, Path]] = {}
+    for tool in ctx.tools():
+        refs: list[tuple[str, Path]] = []
+        if tool.credential:
+            refs.append((tool.credential, ("tools", tool.id, "credential")))
+        if tool.kind == "mcp" and tool.server:
+            env = per_server.get(tool.server)
+            if env is None:
+                server = ctx.server(tool.server)
+                env = per_server[tool.server] = [
+                    (ref, ("mcp_servers", server.id, "env", var))
+                    for var, ref in server.env.items() if is_reference(ref)
+                ] if server is not None else []
+            refs.extend(env)
+        for ref, path in refs:
+            users.setdefault(ref, {}).setdefault(tool.id, path)
+    return users
 
 
 def _holders(ctx: CheckContext, tool_id: str) -> list[str]:
@@ -172,14 +182,11 @@ an ordinary API key for the runtime:
 def check_credentials(ctx: CheckContext) -> Iterable[Finding]:
     rule = base.RULES["R16"]
     out = _provider_keys(rule, ctx.meta.providers)
-    users: dict[str, dict[str, Path]] = {}  # credential -> tool id -> where it is declared
-    for tool in ctx.tools():
-        for ref, path in _credentials(ctx, tool):
-            users.setdefault(ref, {}).setdefault(tool.id, path)
-    dirty = tainted(ctx)
-    for ref, tools in users.items():
-        if len(tools) < 2 or not dirty:
-            continue
+    shared = {ref: tools for ref, tools in _credentials(ctx).items() if len(tools) > 1}
+    dirty = tainted(ctx) if shared else frozenset()
+    for ref, tools in shared.items():
+        if not dirty:
+            break
         risky = [(a, t) for t in tools for a in _holders(ctx, t) if a in dirty]
         exposed = [(b, t) for t in tools for b in _holders(ctx, t) if b not in dirty
                    and (facts := tool_facts(ctx, t)) is not None and facts.high_impact]

@@ -79,7 +79,8 @@ def delegation(ctx: CheckContext) -> Delegation:
                 continue
             spread = min(here * fx.agent_parallel(agents[node], ctx.meta), WIDTH_CAP)
             for edge in children[node]:
-                if spread > width.get(edge.target, 0):
+                best = width.get(edge.target, 0)
+                if spread > best or (spread == best and node < parent.get(edge.target, node)):
                     width[edge.target], parent[edge.target] = spread, node
     else:
         width, parent = _cyclic_width(ctx, agents, children, entries)
@@ -318,7 +319,8 @@ def _longest_chain(info: Delegation) -> list[str]:
     for node in info.order:
         here = dist.get(node, 0)
         for edge in info.children[node]:
-            if here + 1 > dist.get(edge.target, 0):
+            best = dist.get(edge.target, 0)
+            if here + 1 > best or (here + 1 == best and node < prev.get(edge.target, node)):
                 dist[edge.target], prev[edge.target] = here + 1, node
     if not dist:
         return []

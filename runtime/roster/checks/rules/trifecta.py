@@ -162,7 +162,8 @@ Follows taint across delegation. An agent is tainted when it uses a tool with
 untrusted input; results flow back along `delegates_to`, so a delegator of a
 tainted agent is tainted too, unless the delegate is a quarantine agent: one
 whose `output: {schema: ...}` admits no free text (every string is an enum,
-const, pattern or format, objects close additionalProperties). An agent that
+const, pattern or format; arrays constrain their items; no object leaves
+`additionalProperties` open). An agent that
 receives taint through delegation and holds a high-impact or external
 communication tool without `approval: ask` is an error. This catches lethal
 trifectas split across agents; an agent's own tools are R07's and R06's job.
