@@ -14,8 +14,9 @@ error (`Fail`), a dropped connection (`Reset`), a response cut in the middle
 (`Cut`) or a body that is not JSON (`Malformed`); any of them may wait first.
 An optional token bucket (`RateLimit`) answers 429 with retry-after when
 requests or output tokens per minute run out. Every request is recorded in
-`.requests` with its JSON body and headers; the x-api-key and authorization
-headers are kept only as sha256 hashes, never as the key itself. Like the
+`.requests` with its JSON body and headers; the key (x-api-key, or the Bearer
+token that anthropic 2.x sends instead) is kept only as a sha256 hash, never
+as the key itself. Like the
 real API, the server refuses (400) a tool_use whose input is not an object
 and a tool_use without a tool_result in the next user turn.
 """
@@ -257,17 +258,35 @@ class RateLimit:
 class Recorded:
     method: str
     path: str
-    headers: dict[str, str]  # lower-case names; x-api-key / authorization as "sha256:<hex>"
+    headers: dict[str, str]  # lower-case names; credentials only as "[Bearer ]sha256:<hex>"
     body: Any  # the parsed JSON body, or None when it was not JSON
     at: float
 
     @property
     def key_sha256(self) -> str | None:
-        value = self.headers.get("x-api-key")
+        """The sha256 of the key the request authenticated with (x-api-key or Bearer)."""
+        value = credential(self.headers)
         return value.removeprefix("sha256:") if value else None
 
 
 _SECRET_HEADERS = ("x-api-key", "authorization", "proxy-authorization")
+
+
+def _hashed(value: str) -> str:
+    """"sha256:<hex>" of a credential, keeping an auth scheme: "Bearer sha256:<hex>"."""
+    scheme, _, credential = value.partition(" ")
+    if credential and scheme.lower() in ("bearer", "basic"):
+        return f"{scheme} sha256:{sha256_hex(credential)}"
+    return f"sha256:{sha256_hex(value)}"
+
+
+def credential(headers: dict[str, str]) -> str | None:
+    """The API key of a request: the x-api-key header, else a Bearer token (anthropic 2.x
+    sends `api_key` as `Authorization: Bearer <key>`)."""
+    if headers.get("x-api-key"):
+        return headers["x-api-key"]
+    scheme, _, token = (headers.get("authorization") or "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
 
 
 # --------------------------------------------------------------------------- the server
@@ -333,8 +352,7 @@ class MessagesServer:
 
     # internals used by the handler
     def _record(self, method: str, path: str, headers: dict[str, str], body: Any) -> None:
-        shown = {k: (f"sha256:{sha256_hex(v)}" if k in _SECRET_HEADERS else v)
-                 for k, v in headers.items()}
+        shown = {k: (_hashed(v) if k in _SECRET_HEADERS else v) for k, v in headers.items()}
         with self._lock:
             self.requests.append(Recorded(method, path, shown, body, time.time()))
 
@@ -450,10 +468,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _route(self, owner: MessagesServer, path: str, body: Any) -> None:
-        key = self.headers.get("x-api-key")
-        if not key and not self.headers.get("authorization"):
+        key = credential({k.lower(): v for k, v in self.headers.items()})
+        if not key:
             return self._fail(401, "x-api-key header is required")
-        if owner.expect_key_sha256 and (not key or sha256_hex(key) != owner.expect_key_sha256):
+        if owner.expect_key_sha256 and sha256_hex(key) != owner.expect_key_sha256:
             return self._fail(401, "invalid x-api-key")
         if path == "/v1/messages/count_tokens":
             if not isinstance(body, dict) or "messages" not in body:
@@ -627,5 +645,5 @@ def _events(message: dict[str, Any], reply: Msg) -> Iterator[bytes]:
 
 __all__ = [
     "Cut", "Fail", "Malformed", "MessagesServer", "Msg", "RateLimit", "Recorded", "Reset",
-    "Script", "sha256_hex", "text", "thinking", "tool_use",
+    "Script", "credential", "sha256_hex", "text", "thinking", "tool_use",
 ]

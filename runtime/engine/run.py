@@ -282,10 +282,18 @@ class Run:
                 continue
             if not uses:
                 return "completed", response.text
-            results = await asyncio.gather(*(self._use(frame, block) for block in uses))
+            pending = [asyncio.ensure_future(self._use(frame, block)) for block in uses]
+            try:
+                results = await asyncio.gather(*pending)
+            except BaseException:  # one call ended the agent: stop its siblings too
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                raise
             messages.append({"role": "user", "content": [
                 {"type": "tool_result", "tool_use_id": block["id"], "content": result.content,
-                 "is_error": result.is_error} for block, result in zip(uses, results, strict=True)]})
+                 "is_error": result.is_error}
+                for block, result in zip(uses, results, strict=True)]})
         self.emit(ev.LimitExceeded, agent=agent.id, limit="max_turns",
                   detail=f"'{agent.id}' used all {max_turns} turns")
         return "failed", last_text or f"[stopped: '{agent.id}' reached max_turns {max_turns}]"
@@ -304,8 +312,8 @@ class Run:
         call_id = str(block.get("id", ""))
         arguments = block.get("input")
         if not isinstance(arguments, dict):
-            return ToolResult("the tool input was not a JSON object; call again with an object",
-                              is_error=True)
+            return self._denied(frame, name, call_id,
+                                "the tool input was not a JSON object; call again with an object")
         try:
             if name.startswith(DELEGATE_PREFIX):
                 return await self._delegate(frame, name.removeprefix(DELEGATE_PREFIX), call_id,

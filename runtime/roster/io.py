@@ -137,13 +137,16 @@ def dumps(content: codec.RosterContent) -> str:
 
 
 def guarded_bytes(data: dict[str, Any], target: str) -> bytes:
-    """The YAML bytes of `data`, or SecretInRosterError if any literal secret is in it."""
-    hits = scan_value(data)
+    """The YAML bytes of `data`, or SecretInRosterError if any literal secret is in it.
+
+    The final text is what reaches the disk, so it is what gets scanned (one pass, fast
+    on large rosters); only when something is found is the data walked as well, to name
+    the fields in the message.
+    """
     text = yaml_write.dumps(data)
-    if not hits:
-        hits = scan_text(text)
+    hits = scan_text(text)
     if hits:
-        raise SecretInRosterError(hits, target)
+        raise SecretInRosterError(scan_value(data) or hits, target)
     return text.encode("utf-8")
 
 
