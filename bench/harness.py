@@ -28,9 +28,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,39 @@ def measure(
             gc.collect()
         timer.start()
         fn()
+        timer.stop()
+    return timer.stats()
+
+
+def measure_each(
+    setup: Callable[[], T],
+    fn: Callable[[T], object],
+    *,
+    warmup: int = 3,
+    iterations: int = 20,
+    budget_s: float | None = None,
+    min_iterations: int = 3,
+    collect: bool = True,
+) -> Stats:
+    """Like `measure`, but each call gets a fresh `setup()` value, made outside the timing."""
+    start = time.perf_counter()
+
+    def over_budget() -> bool:
+        return budget_s is not None and time.perf_counter() - start > budget_s
+
+    for i in range(warmup):
+        if i >= 1 and over_budget():
+            break
+        fn(setup())
+    timer = Timer()
+    for i in range(iterations):
+        if i >= min_iterations and over_budget():
+            break
+        arg = setup()
+        if collect:
+            gc.collect()
+        timer.start()
+        fn(arg)
         timer.stop()
     return timer.stats()
 

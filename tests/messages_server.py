@@ -11,7 +11,8 @@ daemon thread, using only the standard library. Point the real SDK at
 or per agent (matched on the system prompt), an optional callable that sees
 each request body first, and a default. A reply is a message (`Msg`), an API
 error (`Fail`), a dropped connection (`Reset`), a response cut in the middle
-(`Cut`) or a body that is not JSON (`Malformed`); any of them may wait first.
+(`Cut`), an `event: error` inside a stream (`StreamError`) or a body that is
+not JSON (`Malformed`); any of them may wait first.
 An optional token bucket (`RateLimit`) answers 429 with retry-after when
 requests or output tokens per minute run out. Every request is recorded in
 `.requests` with its JSON body and headers; the key (x-api-key, or the Bearer
@@ -130,6 +131,22 @@ class Cut(Reply):
 
 
 @dataclass
+class StreamError(Reply):
+    """Streaming: a 200 whose stream carries `after_events` events of `message`, then an
+    `event: error` (as the API does when it overloads mid-answer). Without streaming, the
+    plain error status."""
+
+    message: Msg = field(default_factory=Msg)
+    after_events: int = 3
+    type: str = "overloaded_error"
+    status: int = 529  # used when the request does not stream
+
+    def error_event(self) -> bytes:
+        return _sse("error", {"type": "error", "error": {"type": self.type,
+                                                         "message": "Overloaded"}})
+
+
+@dataclass
 class Malformed(Reply):
     """A 200 whose body (or, streaming, whose first event's data) is not JSON."""
 
@@ -208,47 +225,57 @@ class RateLimit:
     rpm: float | None = None
     otpm: float | None = None
     retry_after_ms: bool = False  # also send retry-after-ms (the SDK prefers it)
+    request_burst: float | None = None  # bucket sizes; default one minute's worth
+    token_burst: float | None = None
     _requests: float = field(default=0.0, init=False)
     _tokens: float = field(default=0.0, init=False)
     _last: float = field(default=0.0, init=False)
     limited: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        self._requests = self.rpm or 0.0
-        self._tokens = self.otpm or 0.0
+        self._requests = self._request_cap
+        self._tokens = self._token_cap
         self._last = time.monotonic()
+
+    @property
+    def _request_cap(self) -> float:
+        return self.request_burst or self.rpm or 0.0
+
+    @property
+    def _token_cap(self) -> float:
+        return self.token_burst or self.otpm or 0.0
 
     def _refill(self) -> None:
         now = time.monotonic()
         elapsed, self._last = now - self._last, now
         if self.rpm:
-            self._requests = min(self.rpm, self._requests + elapsed * self.rpm / 60)
+            self._requests = min(self._request_cap, self._requests + elapsed * self.rpm / 60)
         if self.otpm:
-            self._tokens = min(self.otpm, self._tokens + elapsed * self.otpm / 60)
+            self._tokens = min(self._token_cap, self._tokens + elapsed * self.otpm / 60)
 
-    def admit(self, max_tokens: int) -> tuple[float, int] | None:
-        """None if admitted (and charged), else (seconds to wait, tokens reserved = 0)."""
+    def reserved_for(self, max_tokens: int) -> int:
+        return min(max_tokens, int(self._token_cap)) if self.otpm else 0
+
+    def admit(self, max_tokens: int) -> float | None:
+        """None if admitted (and charged), else the seconds to wait."""
         self._refill()
         waits: list[float] = []
         if self.rpm and self._requests < 1:
             waits.append((1 - self._requests) * 60 / self.rpm)
-        estimate = min(max_tokens, int(self.otpm)) if self.otpm else 0
+        estimate = self.reserved_for(max_tokens)
         if self.otpm and self._tokens < estimate:
             waits.append((estimate - self._tokens) * 60 / self.otpm)
         if waits:
             self.limited += 1
-            return max(waits), 0
+            return max(waits)
         if self.rpm:
             self._requests -= 1
         self._tokens -= estimate
         return None
 
-    def reserved_for(self, max_tokens: int) -> int:
-        return min(max_tokens, int(self.otpm)) if self.otpm else 0
-
     def settle(self, reserved: int, used: int) -> None:
         if self.otpm:
-            self._tokens = min(self.otpm, self._tokens + reserved - used)
+            self._tokens = min(self._token_cap, self._tokens + reserved - used)
 
 
 # --------------------------------------------------------------------------- recording
@@ -496,7 +523,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if refused is None:
                     reserved = limit.reserved_for(max_tokens)
             if refused is not None:
-                wait = refused[0]
+                wait = refused
                 headers = {"retry-after": str(max(1, math.ceil(wait)))}
                 if limit.retry_after_ms:
                     headers["retry-after-ms"] = str(max(1, math.ceil(wait * 1000)))
@@ -518,6 +545,17 @@ class _Handler(BaseHTTPRequestHandler):
             return 0
         if isinstance(reply, Reset):
             self._reset()
+            return 0
+        if isinstance(reply, StreamError):
+            if not stream:
+                self._fail(reply.status, kind=reply.type)
+                return 0
+            self._start_stream()
+            for event in list(_events(self._message(reply.message, body),
+                                      reply.message))[:reply.after_events]:
+                self._chunk(event)
+            self._chunk(reply.error_event())
+            self._chunk(b"")
             return 0
         if isinstance(reply, Malformed):
             if stream:
@@ -645,5 +683,5 @@ def _events(message: dict[str, Any], reply: Msg) -> Iterator[bytes]:
 
 __all__ = [
     "Cut", "Fail", "Malformed", "MessagesServer", "Msg", "RateLimit", "Recorded", "Reset",
-    "Script", "credential", "sha256_hex", "text", "thinking", "tool_use",
+    "Script", "StreamError", "credential", "sha256_hex", "text", "thinking", "tool_use",
 ]

@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "runtime.cli.graph",
     "runtime.cli.export",
     "runtime.cli.keys",
+    "runtime.cli.run",
+    "runtime.cli.runs",
 )
 
 DESCRIPTION = """\

@@ -116,14 +116,13 @@ def tools_for(content: RosterContent) -> tuple[dict[str, Tool], list[str]]:
     if hook:
         tools: dict[str, Tool] = dict(load_hook(hook)(content))
     else:
-        try:
-            registry = importlib.import_module("runtime.engine.tools")
+        try:  # the tool registry is optional: without it every tool call is denied
+            build = getattr(importlib.import_module("runtime.engine.tools"), "build_tools", None)
         except ModuleNotFoundError as exc:
-            if exc.name not in ("runtime.engine.tools", "runtime.engine"):
+            if exc.name != "runtime.engine.tools":
                 raise
-            tools = {}
-        else:
-            tools = dict(registry.build_tools(content))
+            build = None
+        tools = dict(build(content)) if build is not None else {}
     missing = sorted(n.id for n in content.nodes.values()
                      if isinstance(n, m.Tool) and n.id not in tools)
     return tools, missing
@@ -157,8 +156,9 @@ class StdinLines:
 class Progress:
     """One stderr line per event worth showing, indented by delegation depth."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, live: bool = True) -> None:
         self.out = stream or sys.stderr
+        self.live = live
         self.depth: dict[str, int] = {}
         self.spent = 0.0
         self.budget: float | None = None
@@ -175,8 +175,8 @@ class Progress:
         if isinstance(e, ev.RunStarted):
             self.budget = e.budget_usd
             cap = format_usd(e.budget_usd) if e.budget_usd is not None else "no cap"
-            return (f"run {e.run_id}: {e.roster or 'roster'}, entry {e.entry}, budget {cap} "
-                    f"(if this process dies: roster runs resume {e.run_id})")
+            hint = f" (if this process dies: roster runs resume {e.run_id})" if self.live else ""
+            return f"run {e.run_id}: {e.roster or 'roster'}, entry {e.entry}, budget {cap}{hint}"
         if isinstance(e, ev.AgentStarted):
             self.depth[e.frame] = self.depth[e.agent] = e.depth
             return f"{self._pad(e.frame)}▸ {e.agent} started ({e.model})"
@@ -287,8 +287,9 @@ def handle(args: argparse.Namespace) -> int:
     except UsageError as exc:
         err(str(exc))
         return EXIT_UNREADABLE
-    return asyncio.run(_run(args, content, factories(
-        provider, secrets, tools, lines := StdinLines(), deny=args.unattended == "deny"), lines))
+    lines = StdinLines()
+    made = factories(provider, secrets, tools, lines, deny=args.unattended == "deny")
+    return asyncio.run(_run(args, content, made, lines))
 
 
 async def _run(args: argparse.Namespace, content: RosterContent, made: RunFactories,

@@ -18,6 +18,8 @@ hands it to another process that happens to share the database.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -140,6 +142,16 @@ async def resume(run_id: str) -> None:
     from dbos import DBOS
 
     await DBOS.resume_workflow_async(run_id, queue_name=_queue)
+
+
+async def settled(run_id: str, timeout: float = 10.0) -> None:
+    """Wait until DBOS has recorded the workflow's outcome (after our journal has), so closing
+    the executor never cuts its bookkeeping short; its errors are the journal's to report."""
+    from dbos import DBOS, WorkflowHandleAsync
+
+    handle: WorkflowHandleAsync[str] = await DBOS.retrieve_workflow_async(run_id)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(handle.get_result(polling_interval_sec=0.05), timeout)
 
 
 async def cancel(run_id: str) -> None:

@@ -45,6 +45,9 @@ from runtime.roster.codec import RosterContent
 if TYPE_CHECKING:
     from runtime.engine.journal import Journal, RunSummary
 
+TERMINAL = frozenset({"completed", "failed", "limit", "stopped"})
+DEAD = frozenset({"ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})  # DBOS gave up
+
 AUDITED_CAPS = frozenset({"state_change", "financial", "irreversible", "external_comm"})
 HEARTBEAT_S = 2.0
 STALE_S = 15.0
@@ -138,6 +141,8 @@ class RunBuilder:
     def create(self, spec: RunSpec) -> str:
         from runtime.roster.io import content_hash, dumps, load_roster
 
+        if spec.content is None and spec.roster_path is None:
+            raise ValueError("a run needs a roster: give RunSpec.content or roster_path")
         content = spec.content or load_roster(str(spec.roster_path)).content
         redactor = Redactor(self.factories.secrets(content))
         text = dumps(content)
@@ -230,6 +235,9 @@ class LocalExecutor:
             raise ResumeError(f"run {run_id} is still running in {record.executor} "
                               f"(pid {record.pid} on {record.host})")
         state = await dbos_support.status(run_id)
+        if state is None:
+            raise ResumeError(f"run {run_id} never started (its process ended before the run "
+                              "was durable); start it again")
         if state not in ("PENDING", "ENQUEUED"):
             raise ResumeError(f"run {run_id} cannot be resumed: its workflow is {state}")
         await dbos_support.resume(run_id)
@@ -244,9 +252,11 @@ class LocalExecutor:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(done), 1.0)
+            if done.done():
+                await dbos_support.settled(run_id)
             record = self.journal.get_run(run_id)
-            if record is not None and (done.done() or record.status in (
-                    "completed", "failed", "limit", "stopped")):
+            if record is not None and (done.done() or record.status in TERMINAL or (
+                    run_id not in self._runs and await dbos_support.status(run_id) in DEAD)):
                 return record
 
     async def signal(self, run_id: str, event: ApprovalAnswer) -> None:

@@ -23,8 +23,8 @@ import asyncio
 import dataclasses
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -36,7 +36,6 @@ from runtime.engine.redact import Redactor
 from runtime.engine.steps import DuplicateStep
 
 T = TypeVar("T")
-TERMINAL = frozenset({"completed", "failed", "limit", "stopped"})
 CRASH_NOTE = ("the tool may or may not have completed before the crash; it was not run again. "
               "Check its effect before retrying.")
 MAX_OUTPUT = 4000
@@ -157,18 +156,16 @@ class Journal:
     def close(self) -> None:
         self.engine.dispose()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sa.Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+    def _tx(self) -> AbstractContextManager[sa.Connection]:
+        return self.engine.begin()
 
     def insert_ignore(self, conn: sa.Connection, table: sa.Table, **values: Any) -> None:
+        """INSERT ... ON CONFLICT DO NOTHING, in the dialect's spelling (SQLite or PostgreSQL)."""
         if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-            conn.execute(pg_insert(table).values(**values).on_conflict_do_nothing())
+            from sqlalchemy.dialects.postgresql import insert
         else:
-            from sqlalchemy.dialects.sqlite import insert as lite_insert
-            conn.execute(lite_insert(table).values(**values).on_conflict_do_nothing())
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        conn.execute(insert(table).values(**values).on_conflict_do_nothing())
 
     # ---------------------------------------------------------------- runs
 
@@ -203,7 +200,7 @@ class Journal:
     def fail_run(self, run_id: str, error: str) -> None:
         with self._tx() as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(
-                status="failed", error=error, finished_at=time.time()))
+                status="failed", error=Redactor()(error), finished_at=time.time()))
 
     def run_source(self, run_id: str) -> tuple[str | None, str | None, str]:
         """(roster text, roster path, task) a run was started with."""
@@ -269,8 +266,9 @@ class Journal:
 
     def post_signal(self, run_id: str, request_id: str, payload: Mapping[str, Any]) -> None:
         with self._tx() as conn:
-            conn.execute(signals.insert().values(run_id=run_id, request_id=request_id,
-                                                 payload_json=dumps(payload), at=time.time()))
+            conn.execute(signals.insert().values(
+                run_id=run_id, request_id=request_id, at=time.time(),
+                payload_json=dumps(Redactor().value(dict(payload)))))
 
     def take_signal(self, run_id: str, request_id: str) -> dict[str, Any] | None:
         """The oldest unconsumed answer to `request_id`, marked consumed; None if none."""
@@ -321,11 +319,6 @@ class Journal:
         return [(r[0] or "", int(r[1]), int(r[2] or 0), int(r[3] or 0), float(r[4] or 0.0))
                 for r in rows]
 
-    def count(self, table: sa.Table, run_id: str) -> int:
-        with self._tx() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(table)
-                                    .where(table.c.run_id == run_id)).scalar_one())
-
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
@@ -335,7 +328,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 _IDENTITY_FIELDS = {
-    "AgentStarted": ("frame",), "AgentFinished": ("frame",), "Delegated": ("frame",),
+    "AgentStarted": ("frame",), "AgentFinished": ("frame", "status"), "Delegated": ("frame",),
     "ModelCalled": ("frame", "turn"), "ToolCalled": ("frame", "call_id"),
     "ToolFinished": ("frame", "call_id"), "ToolDenied": ("frame", "call_id"),
     "ApprovalRequested": ("request_id",), "ApprovalAnswered": ("request_id",),

@@ -80,6 +80,8 @@ class _Frame:
     caller: str | None
     cost: float = 0.0
     rounds: dict[str, int] = field(default_factory=dict)
+    status: str = "pending"
+    delegations: asyncio.Semaphore | None = None  # max_parallel_delegations of this agent
 
 
 class Run:
@@ -151,6 +153,10 @@ class Run:
         try:
             frame = _Frame(agent, agent.id, 0, None)
             self.output = await self._run_agent(frame, self.config.task)
+            if frame.status == "limit":
+                status, error = "limit", f"'{agent.id}' stopped at a limit"
+            elif frame.status != "completed":
+                status, error = "failed", f"'{agent.id}' did not complete"
         except asyncio.CancelledError:
             status = "stopped"
             error = self._stopped or "cancelled"
@@ -222,23 +228,24 @@ class Run:
         agent = frame.agent
         model_id = eff.agent_model(agent, self.meta) or ""
         timeout = eff.agent_timeout(agent, self.meta)
-        async with self._agents_sem:
-            self.emit(ev.AgentStarted, agent=agent.id, model=model_id, depth=frame.depth,
-                      caller=frame.caller, task=self.redactor(task), frame=frame.name)
-            status, output = "failed", ""
-            try:
-                async with asyncio.timeout(timeout):
-                    status, output = await self._loop(frame, model_id, task)
-            except TimeoutError:
-                self.emit(ev.LimitExceeded, agent=agent.id, limit="timeout",
-                          detail=f"'{agent.id}' ran longer than {timeout:g} s")
-                output = f"[stopped: '{agent.id}' timed out after {timeout:g} s]"
-            finally:
-                if asyncio.current_task() and asyncio.current_task().cancelling():  # type: ignore[union-attr]
-                    status = "stopped"
-                self.emit(ev.AgentFinished, agent=agent.id, frame=frame.name, status=status,
-                          output=self.redactor(output)[:MAX_OUTPUT_CHARS], cost_usd=frame.cost)
-            return output
+        self.emit(ev.AgentStarted, agent=agent.id, model=model_id, depth=frame.depth,
+                  caller=frame.caller, task=self.redactor(task), frame=frame.name)
+        status, output = "failed", ""
+        try:
+            async with asyncio.timeout(timeout):
+                status, output = await self._loop(frame, model_id, task)
+        except TimeoutError:
+            self.emit(ev.LimitExceeded, agent=agent.id, limit="timeout",
+                      detail=f"'{agent.id}' ran longer than {timeout:g} s")
+            status, output = "limit", f"[stopped: '{agent.id}' timed out after {timeout:g} s]"
+        finally:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                status = "stopped"
+            frame.status = status
+            self.emit(ev.AgentFinished, agent=agent.id, frame=frame.name, status=status,
+                      output=self.redactor(output)[:MAX_OUTPUT_CHARS], cost_usd=frame.cost)
+        return output
 
     async def _loop(self, frame: _Frame, model_id: str, task: str) -> tuple[str, str]:
         agent = frame.agent
@@ -259,10 +266,13 @@ class Run:
                                    max_tokens, {"run_id": self.config.run_id})
             started = time.monotonic()
             try:
-                response = await self.steps.run(
-                    f"{frame.name}/model/{turn}", "model",
-                    lambda request=request: self.provider.create(request),
-                    encode_response, decode_response)
+                # max_parallel_agents bounds agents working at once; an agent waiting for its
+                # delegates holds no slot, so nested delegation can never deadlock on it.
+                async with self._agents_sem:
+                    response = await self.steps.run(
+                        f"{frame.name}/model/{turn}", "model",
+                        lambda request=request: self.provider.create(request),
+                        encode_response, decode_response)
             except BaseException:
                 self.ledger.release(agent.id, held)
                 raise
@@ -286,8 +296,8 @@ class Run:
             try:
                 results = await asyncio.gather(*pending)
             except BaseException:  # one call ended the agent: stop its siblings too
-                for task in pending:
-                    task.cancel()
+                for job in pending:
+                    job.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
                 raise
             messages.append({"role": "user", "content": [
@@ -296,7 +306,7 @@ class Run:
                 for block, result in zip(uses, results, strict=True)]})
         self.emit(ev.LimitExceeded, agent=agent.id, limit="max_turns",
                   detail=f"'{agent.id}' used all {max_turns} turns")
-        return "failed", last_text or f"[stopped: '{agent.id}' reached max_turns {max_turns}]"
+        return "limit", last_text or f"[stopped: '{agent.id}' reached max_turns {max_turns}]"
 
     def _check_model_cap(self, agent_id: str) -> None:
         cap = self.meta.policy.max_model_calls_per_run
@@ -350,9 +360,12 @@ class Run:
         task = str(arguments.get("task", ""))
         child = _Frame(callee, f"{frame.name}/{callee_id}@{call_id}", frame.depth + 1,
                        frame.agent.id)
-        self.emit(ev.Delegated, caller=frame.agent.id, callee=callee_id, frame=child.name,
-                  call_id=call_id, message=self.redactor(task))
-        output = await self._run_agent(child, task)
+        if frame.delegations is None:
+            frame.delegations = asyncio.Semaphore(eff.agent_parallel(frame.agent, self.meta))
+        async with frame.delegations:
+            self.emit(ev.Delegated, caller=frame.agent.id, callee=callee_id, frame=child.name,
+                      call_id=call_id, message=self.redactor(task))
+            output = await self._run_agent(child, task)
         return ToolResult(output or "(no answer)")
 
     async def _escalate(self, frame: _Frame, human_id: str, call_id: str,

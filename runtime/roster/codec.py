@@ -11,6 +11,7 @@ written back untouched.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -75,7 +76,9 @@ def _decode_edges(agent_id: str, raw: dict[str, Any], path: f.Path, content: Ros
     if delegates is not None:
         at = (*path, "delegates_to")
         if not isinstance(delegates, list):
-            f.fail(at, f"expected a list of agent ids, found {f.type_name(delegates)}")
+            f.fail(at, f"expected a list of agent ids, found {f.type_name(delegates)}",
+                   expected="a list such as [seo, research]",
+                   hint="write the agent ids in [ ] or as '- id' lines")
         for i, item in enumerate(delegates):
             attrs: dict[str, Any] = {}
             if isinstance(item, dict) and len(item) == 1:
@@ -139,7 +142,9 @@ def _decode_server(server_id: str, raw: dict[str, Any], path: f.Path, content: R
         values["sandbox"] = _sandbox(raw["sandbox"], (*path, "sandbox"))
     for name, ref in values.get("env", {}).items():
         if not isinstance(ref, str):
-            f.fail((*path, "env", name), f"expected text, found {f.type_name(ref)}")
+            f.fail((*path, "env", name), f"expected text, found {f.type_name(ref)}",
+                   expected="a reference such as keyring:agent-roster/NAME or env:VAR",
+                   hint="quote the value")
     if raw.get("extensions") is not None:
         values["extensions"] = f.read_extensions(raw["extensions"], (*path, "extensions"))
     content.nodes[server_id] = m.McpServer(id=server_id, **values)
@@ -203,7 +208,8 @@ def decode(raw: dict[str, Any]) -> RosterContent:
             f.check_id(node_id, path, "id")
             if node_id in content.nodes:
                 f.fail(path, f"id {node_id!r} is already used in another section",
-                       hint="ids are shared by agents, tools, humans and MCP servers; rename one")
+                       hint="ids are shared by agents, tools, humans and MCP servers; rename one",
+                       at_key=True)
             _DECODERS[section](node_id, f.expect_mapping(node_raw, path, node_id), path, content)
     for node_id, pos in f.expect_mapping(raw.get("layout"), ("layout",), "layout").items():
         at: f.Path = ("layout", node_id)
@@ -211,8 +217,11 @@ def decode(raw: dict[str, Any]) -> RosterContent:
         f.check_keys(pos_map, ["x", "y"], at, "position")
         xy = [pos_map.get(axis) for axis in ("x", "y")]
         for axis, value in zip(("x", "y"), xy, strict=True):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                f.fail((*at, axis), f"expected a number, found {f.type_name(value)}")
+            if isinstance(value, bool) or not isinstance(value, int | float) or (
+                    isinstance(value, float) and not math.isfinite(value)):
+                f.fail((*at, axis), f"expected a finite number, found {f.type_name(value)}",
+                       expected="a canvas coordinate such as 120 or -40.5",
+                       hint="move the node in the designer, or delete this layout entry")
         content.layout[node_id] = m.Position(float(xy[0]), float(xy[1]))  # type: ignore[arg-type]
     return content
 
@@ -346,12 +355,14 @@ def _edge_kind_order(edge: m.Edge) -> int:
 
 
 def _encode_layout(content: RosterContent) -> dict[str, Any]:
+    """Positions in the order the node sections are written, then stale ids."""
     layout = content.layout
     out: dict[str, Any] = {}
-    for node_id in content.nodes:
-        pos = layout.get(node_id)
-        if pos is not None:
-            out[node_id] = Flow({"x": _number(pos.x), "y": _number(pos.y)})
+    for section in NODE_SECTIONS:
+        for node in content.nodes.values():
+            pos = layout.get(node.id)
+            if pos is not None and m.section_of(node) == section:
+                out[node.id] = Flow({"x": _number(pos.x), "y": _number(pos.y)})
     for node_id, pos in layout.items():  # positions of ids no node has: kept, never dropped
         if node_id not in out:
             out[node_id] = Flow({"x": _number(pos.x), "y": _number(pos.y)})

@@ -102,9 +102,15 @@ class Document:
                 raise e.EditError(f"{edit.node.id!r} is not a valid id")
             if edit.node.id in self._nodes:
                 raise e.EditError(f"id {edit.node.id!r} is already used")
-        elif isinstance(edit, e.RemoveNode | e.Move):
+        elif isinstance(edit, e.RemoveNode):
             if edit.node_id not in self._nodes:
                 raise e.EditError(f"there is no node {edit.node_id!r}")
+        elif isinstance(edit, e.Move):
+            if edit.node_id not in self._nodes and not edit.restore:
+                raise e.EditError(f"there is no node {edit.node_id!r}")
+        elif isinstance(edit, e.Connect) and edit.restore:
+            if edit.edge.id in self._edges:
+                raise e.EditError(f"edge {edit.edge.id!r} already exists")
         elif isinstance(edit, e.Connect):
             legality = connection(self._nodes, self._edges, edit.edge.source, edit.edge.target)
             if not legality.ok:
@@ -130,10 +136,15 @@ class Document:
             return e.Batch(tuple(reversed(inverses)), edit.label)
         if isinstance(edit, e.AddNode):
             index = len(self._nodes) if edit.index is None else edit.index
+            # A position kept for an id no node had (a stale layout entry) must come back
+            # when this add is undone.
+            stale = self._layout.get(edit.node.id)
             self._nodes = _insert(self._nodes, edit.node.id, edit.node, edit.index)
             if edit.position is not None:
                 self._layout[edit.node.id] = edit.position
             self._emit(e.NodeAdded(edit.node, index))
+            if stale is not None:
+                return e.Batch((e.RemoveNode(edit.node.id), e.Move(edit.node.id, stale, restore=True)))
             return e.RemoveNode(edit.node.id)
         if isinstance(edit, e.RemoveNode):
             return self._remove_node(edit.node_id)
@@ -145,7 +156,7 @@ class Document:
             index = list(self._edges).index(edit.edge_id)
             edge = self._edges.pop(edit.edge_id)
             self._emit(e.EdgeRemoved(edge))
-            return e.Connect(edge, index)
+            return e.Connect(edge, index, restore=True)
         if isinstance(edit, e.SetProperty):
             return self._set_property(edit)
         if isinstance(edit, e.Move):
@@ -155,9 +166,13 @@ class Document:
             else:
                 self._layout[edit.node_id] = edit.position
             self._emit(e.NodeMoved(edit.node_id, edit.position))
-            return e.Move(edit.node_id, old)
+            return e.Move(edit.node_id, old, restore=edit.restore)
         if isinstance(edit, e.Rename):
+            stale = self._layout.pop(edit.new_id, None)  # a position no node had
             self._rename(edit.old_id, edit.new_id)
+            if stale is not None:
+                return e.Batch((e.Rename(edit.new_id, edit.old_id),
+                                e.Move(edit.new_id, stale, restore=True)))
             return e.Rename(edit.new_id, edit.old_id)
         raise e.EditError(f"unknown edit {edit!r}")
 

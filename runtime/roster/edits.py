@@ -31,8 +31,13 @@ class RemoveNode:
 
 @dataclass(frozen=True, slots=True)
 class Connect:
+    """Add an edge. `restore` marks the inverse of a Disconnect: it puts back an edge the
+    document already held, which may be one the file allows but a new connection would
+    not (a dangling reference, a tool of unknown kind), so legality is not asked again."""
+
     edge: Edge
     index: int | None = None
+    restore: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +56,12 @@ class SetProperty:
 
 @dataclass(frozen=True, slots=True)
 class Move:
+    """Set or clear a node's canvas position. `restore` puts back a position kept for an
+    id no node has (a stale layout entry), which only an undo ever needs."""
+
     node_id: str
     position: Position | None
+    restore: bool = False
 
 
 @dataclass(frozen=True, slots=True)

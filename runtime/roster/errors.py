@@ -20,8 +20,10 @@ class RosterLoadError(Exception):
         path: tuple[str | int, ...] = (),
         expected: str | None = None,
         hint: str | None = None,
+        at_key: bool = False,
     ) -> None:
         super().__init__(message)
+        self.at_key = at_key  # the problem is the key at `path` itself, not its value
         self.message = message
         self.file = file
         self.line = line

@@ -46,8 +46,9 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def fail(path: Path, message: str, *, expected: str | None = None, hint: str | None = None) -> None:
-    raise RosterLoadError(message, path=path, expected=expected, hint=hint)
+def fail(path: Path, message: str, *, expected: str | None = None, hint: str | None = None,
+         at_key: bool = False) -> None:
+    raise RosterLoadError(message, path=path, expected=expected, hint=hint, at_key=at_key)
 
 
 def check_keys(raw: Mapping[str, Any], allowed: Sequence[str], path: Path, what: str) -> None:
@@ -57,7 +58,7 @@ def check_keys(raw: Mapping[str, Any], allowed: Sequence[str], path: Path, what:
                 "custom data belongs under 'extensions' with an x- prefix"
             )
             fail((*path, key), f"unknown key {key!r} in {what}", hint=hint,
-                 expected="one of: " + ", ".join(allowed))
+                 expected="one of: " + ", ".join(allowed), at_key=True)
 
 
 def expect_mapping(value: Any, path: Path, what: str) -> dict[str, Any]:
@@ -65,7 +66,8 @@ def expect_mapping(value: Any, path: Path, what: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         fail(path, f"{what} must be a mapping, found {type_name(value)}",
-             expected="key: value lines indented under it")
+             expected="key: value lines indented under it",
+             hint="indent the fields under this key, or write {} for an empty mapping")
     return value
 
 
@@ -74,7 +76,7 @@ def check_id(value: Any, path: Path, what: str) -> str:
         suggestion = slugify(str(value))
         fail(path, f"{what} {value!r} is not a valid id",
              expected="lowercase letters, digits and '-', starting with a letter, up to 63",
-             hint=f"use {suggestion!r}" if suggestion else None)
+             hint=f"use {suggestion!r}" if suggestion else None, at_key=True)
     return value
 
 
@@ -90,7 +92,9 @@ def _number(value: Any, spec: PropSpec, path: Path, *, whole: bool) -> int | flo
         ok = ok or isinstance(value, float)
     if not ok:
         fail(path, f"expected {'a whole number' if whole else 'a number'}, found {type_name(value)}",
-             hint="write a plain number without quotes" if isinstance(value, str) else None)
+             expected="a whole number such as 12" if whole else "a number such as 2.5",
+             hint="write a plain number without quotes" if isinstance(value, str)
+             else "write the number alone, without true/false or a list")
     if isinstance(value, float) and not math.isfinite(value):
         fail(path, "expected a finite number", hint="write a number such as 10 or 2.5")
     if spec.minimum is not None and (
@@ -105,12 +109,15 @@ def _number(value: Any, spec: PropSpec, path: Path, *, whole: bool) -> int | flo
 
 def string_list(value: Any, path: Path) -> tuple[str, ...]:
     if isinstance(value, str):
-        fail(path, "expected a list, found text", hint=f"write it as a list: [{value}]")
+        fail(path, "expected a list, found text", expected="a list such as [a, b]",
+             hint=f"write it as a list: [{value}]")
     if not isinstance(value, list):
-        fail(path, f"expected a list of text, found {type_name(value)}")
+        fail(path, f"expected a list of text, found {type_name(value)}",
+             expected="a list such as [a, b]", hint="write the items in [ ] or as '- item' lines")
     for i, item in enumerate(value):
         if not isinstance(item, str):
-            fail((*path, i), f"expected text, found {type_name(item)}", hint="quote it")
+            fail((*path, i), f"expected text, found {type_name(item)}", expected="text",
+                 hint="quote it")
     return tuple(value)
 
 
@@ -118,8 +125,9 @@ def read_value(spec: PropSpec, value: Any, path: Path) -> Any:  # noqa: C901 - o
     t = spec.type
     if t in (PropType.STRING, PropType.MULTILINE, PropType.MODEL, PropType.ID_REF, PropType.URL):
         if not isinstance(value, str):
-            fail(path, f"expected text, found {type_name(value)}",
-                 hint=f"quote it: {spec.name}: \"{value}\"" if isinstance(value, int | float | bool) else None)
+            fail(path, f"expected text, found {type_name(value)}", expected="text",
+                 hint=f"quote it: {spec.name}: \"{value}\"" if isinstance(value, int | float | bool)
+                 else "write one line of text (use | for several lines)")
         return value
     if t is PropType.CHOICE:
         if not isinstance(value, str) or (spec.choices and value not in spec.choices):
@@ -133,7 +141,9 @@ def read_value(spec: PropSpec, value: Any, path: Path) -> Any:  # noqa: C901 - o
         return _number(value, spec, path, whole=False)
     if t is PropType.BOOL:
         if not isinstance(value, bool):
-            fail(path, f"expected true or false, found {type_name(value)}")
+            fail(path, f"expected true or false, found {type_name(value)}",
+                 expected="true or false",
+                 hint="write true or false (YAML 1.1 words like yes/no/on are text here)")
         return value
     if t in (PropType.STRING_LIST, PropType.PATH_LIST):
         return string_list(value, path)
@@ -156,7 +166,8 @@ def read_value(spec: PropSpec, value: Any, path: Path) -> Any:  # noqa: C901 - o
     if t is PropType.SHA256:
         if not isinstance(value, str) or not _SHA256.match(value):
             fail(path, f"expected a sha256 hex digest, found {type_name(value)}",
-                 expected="64 lowercase hex characters")
+                 expected="64 lowercase hex characters",
+                 hint="copy the digest the runtime reports for this server's tools/list")
         return value
     if t is PropType.OBJECT:
         return freeze(expect_mapping(value, path, spec.name))
@@ -185,7 +196,8 @@ def read_extensions(value: Any, path: Path) -> Mapping[str, Any]:
     for key in mapping:
         if not key.startswith("x-"):
             fail((*path, key), f"extension {key!r} needs a namespace",
-                 expected="a key starting with x-, e.g. x-claude-code", hint=f"rename it to 'x-{key}'")
+                 expected="a key starting with x-, e.g. x-claude-code",
+                 hint=f"rename it to 'x-{key}'", at_key=True)
     return freeze(mapping)  # type: ignore[no-any-return]
 
 
@@ -196,7 +208,9 @@ def write_props(obj: Any, specs: Sequence[PropSpec]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for spec in specs:
         value = getattr(obj, spec.name)
-        if value is None or value == "" or (value == () and spec.type is not PropType.OBJECT):
+        if value is None or (value == "" and not spec.required) or (
+            value == () and spec.type is not PropType.OBJECT
+        ):
             continue
         out[spec.name] = list(value) if isinstance(value, tuple) else thaw(value)
     return out

@@ -89,7 +89,7 @@ def _place(error: RosterLoadError, text: str | None, filename: str) -> RosterLoa
             index = yaml_read.position_index(text)
         except Exception:  # the text failed to parse; keep the error unplaced
             return error
-        where = yaml_read.locate(index, error.path, value=True)
+        where = yaml_read.locate(index, error.path, value=not error.at_key)
         if where is not None:
             error.line, error.column = where
     elif error.line is not None and text is not None and error.hint is None:
@@ -117,7 +117,8 @@ def loads(data: bytes | str, *, filename: str = "<roster>", source: Path | None 
 def load_roster(path: str | Path) -> LoadedRoster:
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # never more than the cap, even from /dev/zero
+            data = handle.read(yaml_read.MAX_BYTES + 1)
     except FileNotFoundError:
         raise RosterLoadError("file not found", file=str(path),
                               hint="check the path; create a roster with `roster new`") from None

@@ -173,7 +173,8 @@ def parse(text: str) -> Any:
 
 
 def _build(text: str) -> Any:  # noqa: C901 - one flat event loop is the fast path
-    stack: list[tuple[Any, bool, Any, bool, Any]] = []
+    stack: list[tuple[Any, bool, Any, bool, Any, Any]] = []
+    start_mark: Any = None  # where the collection being built began
     current: Any = None
     is_map = False
     key: Any = None
@@ -193,6 +194,8 @@ def _build(text: str) -> Any:  # noqa: C901 - one flat event loop is the fast pa
             if event.anchor is not None:
                 raise _anchor_error(event)
             value: Any = _scalar_value(event)
+            value_mark = event.start_mark
+            plain = bool(event.implicit[0])
         elif kind is map_t or kind is seq_t:
             if event.anchor is not None:
                 raise _anchor_error(event)
@@ -203,13 +206,16 @@ def _build(text: str) -> Any:  # noqa: C901 - one flat event loop is the fast pa
                     event.start_mark,
                     hint="a roster never nests this deep; check for a runaway list or mapping",
                 )
-            stack.append((current, is_map, key, have_key, key_mark))
+            stack.append((current, is_map, key, have_key, key_mark, start_mark))
+            start_mark = event.start_mark
             current = {} if kind is map_t else []
             is_map, key, have_key = kind is map_t, None, False
             continue
         elif kind is map_end_t or kind is seq_end_t:
             value = current
-            current, is_map, key, have_key, key_mark = stack.pop()
+            value_mark = start_mark
+            plain = False
+            current, is_map, key, have_key, key_mark, start_mark = stack.pop()
         elif kind is ev.AliasEvent:
             raise _error(
                 "YAML aliases (*name) are not allowed in a roster",
@@ -234,8 +240,8 @@ def _build(text: str) -> Any:  # noqa: C901 - one flat event loop is the fast pa
                 current[key] = value
                 have_key = False
             else:
-                _check_key(value, current, event)
-                key, have_key, key_mark = value, True, event.start_mark
+                _check_key(value, current, value_mark, plain)
+                key, have_key, key_mark = value, True, value_mark
         else:
             current.append(value)
     return root
@@ -249,23 +255,33 @@ def _anchor_error(event: Any) -> RosterLoadError:
     )
 
 
-def _check_key(value: Any, mapping: dict[Any, Any], event: Any) -> None:
-    if not isinstance(value, str):
-        raise _error(
-            f"mapping keys must be text, found {type(value).__name__} {value!r}",
-            event.start_mark,
-            hint=f"quote the key: '{value}'" if not isinstance(value, dict | list) else None,
+def _check_key(value: Any, mapping: dict[Any, Any], mark: Any, plain: bool) -> None:
+    if isinstance(value, dict | list):
+        error = _error(
+            f"mapping keys must be text, found a {'list' if isinstance(value, list) else 'mapping'}",
+            mark,
+            hint="use a plain name as the key; '? [a, b]' complex keys are not allowed",
         )
-    if value == "<<" and event.implicit[0]:
+        error.expected = "a text key such as `name:`"
+        raise error
+    if not isinstance(value, str):
+        error = _error(
+            f"mapping keys must be text, found {type(value).__name__} {value!r}",
+            mark,
+            hint=f"quote the key: '{value}'",
+        )
+        error.expected = "a text key"
+        raise error
+    if value == "<<" and plain:
         raise _error(
             "YAML merge keys (<<) are not allowed in a roster",
-            event.start_mark,
+            mark,
             hint="write the merged fields out in full",
         )
     if value in mapping:
         raise _error(
             f"duplicate key {value!r}",
-            event.start_mark,
+            mark,
             hint="remove one of the two; YAML would silently keep only the last",
         )
 

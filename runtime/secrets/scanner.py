@@ -299,7 +299,8 @@ _PROVIDER_HINT: Final = re.compile(
 
 
 def _scan_providers(text: str, lowered: str, out: _Collector) -> None:
-    if not _PROVIDER_HINT.search(text) and "aws" not in lowered:
+    # On a long text the hint search costs more than the per-rule literal scans it saves.
+    if len(text) < 4096 and not _PROVIDER_HINT.search(text) and "aws" not in lowered:
         return
     present: dict[tuple[bool, str], bool] = {}
     for rule in _RULES:
@@ -356,8 +357,10 @@ def _scan_assignments(text: str, lowered: str, out: _Collector) -> None:
 def _scan_tokens(text: str, out: _Collector) -> None:
     mask = text.encode("ascii", "replace").translate(_TOKEN_MASK)  # one byte per character
     if "keyring:" in text or "env:" in text:  # blank out references: names, not secrets
+        blanked = bytearray(mask)  # in place: rebuilding bytes per reference is quadratic
         for ref in _REFERENCE.finditer(text):
-            mask = mask[: ref.start()] + b" " * (ref.end() - ref.start()) + mask[ref.end():]
+            blanked[ref.start() : ref.end()] = b" " * (ref.end() - ref.start())
+        mask = bytes(blanked)
     for m in _TOKEN_RUN.finditer(mask):
         start, end = m.span()
         if start > 0 and text[start - 1] == "\\" and text[start] in "nrt":

@@ -82,64 +82,15 @@ def refusal_of_text(data: bytes | str, filename: str = "team.roster.yaml") -> Ro
 # Each set names fixtures a runtime bug makes fail; the tests are strict xfails, so
 # fixing the bug makes them pass and the set entry must then be removed.
 
-BUG_LAYOUT_NON_FINITE = (
-    "BUG: codec.decode accepts .nan/.inf as layout x/y (it checks only int|float, "
-    "not math.isfinite), so a position of NaN or infinity loads"
-)
-LOADS_BUT_MUST_NOT = {"num-layout-nan": BUG_LAYOUT_NON_FINITE}
-
-BUG_KEY_POSITION = (
-    "BUG: io._place locates every path-based error with locate(..., value=True), so an "
-    "error about a mapping key (unknown key, invalid id, id used twice, extension without "
-    "x-) points at the key's value: another column, or the next line for block values"
-)
-BUG_COMPLEX_KEY_POSITION = (
-    "BUG: yaml_read._build reports a non-text key that is a list or mapping at the "
-    "closing bracket (the end event's mark) instead of where the key starts"
-)
-WRONG_POSITION = {
-    **dict.fromkeys(
-        (
-            "ack-unknown-field", "agent-extensions-no-prefix", "agent-output-unknown-key",
-            "agent-unknown-field-delegate-to", "defaults-unknown-field",
-            "delegation-unknown-attribute", "grant-tool-id-invalid", "grant-unknown-key",
-            "human-unknown-field", "id-leading-digit", "id-spaces", "id-too-long",
-            "id-twice-across-sections", "id-twice-tool-and-server", "id-uppercase",
-            "layout-extra-key", "mcp-unknown-field", "policy-unknown-field",
-            "provider-unknown-field", "tool-annotations-unknown", "tool-config-unknown-key",
-            "tool-extensions-no-prefix", "tool-unknown-field", "top-extensions-no-prefix",
-            "top-unknown-field", "top-unknown-field-no-suggestion",
-        ),
-        BUG_KEY_POSITION,
-    ),
-    "yaml-non-string-key-complex": BUG_COMPLEX_KEY_POSITION,
-}
-
-BUG_NO_EXPECTED_OR_HINT = (
-    "BUG: fields.read_value/_number/string_list and codec (layout, env, delegates_to) raise "
-    "type errors such as 'expected true or false, found text ('no')' with neither "
-    "`expected` nor `hint` set, though FORMAT.md says every error names what was expected "
-    "and a fix"
-)
-NO_GUIDANCE = {
-    **dict.fromkeys(
-        (
-            "agent-instructions-list", "agent-max-turns-bool", "agent-max-turns-float",
-            "agent-role-mapping", "audit-redact-text", "audit-sink-list",
-            "delegation-not-list", "layout-x-text", "layout-y-missing", "mcp-command-list",
-            "mcp-env-value-number", "policy-calls-float", "tool-annotations-text",
-            "tool-audit-text", "tool-description-list", "tool-vetted-text", "top-name-list",
-            "yaml-non-string-key-complex", "yaml11-no-bool", "yaml11-on-bool",
-            "yaml11-yes-bool",
-        ),
-        BUG_NO_EXPECTED_OR_HINT,
-    ),
-}
+# No open bugs: every fixture is expected to pass. A bug found later goes here as a
+# strict xfail, so fixing it makes the test pass and the entry must then be removed.
+WRONG_POSITION: dict[str, str] = {}
+NO_GUIDANCE: dict[str, str] = {}
 
 
 def fixtures(known_bugs: dict[str, str] | None = None, *, syntax: bool = True) -> list[object]:
     """Every fixture as a pytest param, with strict xfails for the given known bugs."""
-    bugs = {**LOADS_BUT_MUST_NOT, **(known_bugs or {})}
+    bugs = known_bugs or {}
     params = []
     for path in sorted(FIXTURES.glob("*.yaml")):
         if not syntax and expectation(path).text == "invalid YAML":
@@ -271,7 +222,8 @@ def test_block_mappings_nested_beyond_the_cap_are_refused(tmp_path: Path) -> Non
 def fifty_megabytes(tmp_path: Path) -> Path:
     filler = "  - " + "lorem ipsum dolor sit amet " * 3 + "\n"
     count = 50 * 1024 * 1024 // len(filler) + 1
-    return write(tmp_path, ENVELOPE + "extensions:\n x-filler:\n" + filler * count, "big.roster.yaml")
+    text = ENVELOPE + "extensions:\n x-filler:\n" + filler * count
+    return write(tmp_path, text, "big.roster.yaml")
 
 
 def test_a_fifty_megabyte_file_is_refused_as_too_large(tmp_path: Path) -> None:
@@ -325,7 +277,8 @@ def test_a_literal_api_key_in_providers_is_refused_and_never_echoed(
 
 def test_a_literal_api_key_as_a_tool_credential_is_refused_and_never_echoed(tmp_path: Path) -> None:
     key = generated_api_key(4)
-    path = write(tmp_path, ENVELOPE + f"tools:\n  t:\n    kind: http_fetch\n    credential: {key}\n")
+    body = f"tools:\n  t:\n    kind: http_fetch\n    credential: {key}\n"
+    path = write(tmp_path, ENVELOPE + body)
     error = refused_quickly_and_untouched(path)
     assert error.path == ("tools", "t", "credential")
     assert key not in str(error)
@@ -440,12 +393,6 @@ UNBOUNDED_PROBE = textwrap.dedent(
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io.load_roster reads the whole file (Path.read_bytes) before "
-    "yaml_read.decode checks MAX_BYTES, so an endless file such as /dev/zero exhausts "
-    "memory (MemoryError) instead of being refused as too large after MAX_BYTES + 1 bytes",
-)
 def test_an_endless_file_is_refused_as_too_large_without_reading_it_all() -> None:
     result = subprocess.run(
         [sys.executable, "-c", UNBOUNDED_PROBE],
@@ -490,7 +437,6 @@ GOLDEN = [
         "team.roster.yaml:6:3: humans.ops: id 'ops' is already used in another section\n"
         "  fix: ids are shared by agents, tools, humans and MCP servers; rename one",
         id="id-twice",
-        marks=pytest.mark.xfail(strict=True, reason=BUG_KEY_POSITION),
     ),
     pytest.param(
         ENVELOPE + "agents:\n  a:\n    delegate_to: [b]\n",
@@ -500,7 +446,6 @@ GOLDEN = [
         "permission_mode, output, delegates_to, uses, escalates_to, extensions\n"
         "  fix: did you mean 'delegates_to'?",
         id="unknown-agent-field",
-        marks=pytest.mark.xfail(strict=True, reason=BUG_KEY_POSITION),
     ),
     pytest.param(
         "format: agent-roster\nversion: 1\nagent:\n  a: {}\n",
@@ -509,7 +454,6 @@ GOLDEN = [
         "providers, audit, agents, tools, mcp_servers, humans, acknowledged, extensions, layout\n"
         "  fix: did you mean 'agents'?",
         id="unknown-top-level-field",
-        marks=pytest.mark.xfail(strict=True, reason=BUG_KEY_POSITION),
     ),
 ]
 

@@ -39,7 +39,7 @@ GOLDEN = sorted((REPO / "tests" / "golden" / f"v{CURRENT_VERSION}").glob("*.rost
 # 2,000 examples is ROSTER_PROPERTY_EXAMPLES=2000, a run of several minutes. Shrinking
 # a failure of examples this slow can take hypothesis's full five minutes, so it is off
 # unless ROSTER_PROPERTY_SHRINK=1 asks for a minimal failing example.
-EXAMPLES = int(os.environ.get("ROSTER_PROPERTY_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("ROSTER_PROPERTY_EXAMPLES", "40"))
 PHASES = tuple(Phase) if os.environ.get("ROSTER_PROPERTY_SHRINK") else (
     Phase.explicit, Phase.generate)
 
@@ -157,11 +157,9 @@ MULTI_POOL = (
 )
 TEXT = st.sampled_from(TEXT_POOL) | st.text(st.characters(codec="utf-8"), max_size=8)
 MULTILINE = TEXT | st.sampled_from(MULTI_POOL)
-# The writer leaves out empty text, so an optional `str | None` field set to "" reads
-# back as None (unset): such fields get non-empty text or None. Required text fields get
-# non-empty text too: see test_required_empty_text_survives_a_save.
-REQUIRED_TEXT = TEXT.filter(bool)
-OPTIONAL_TEXT = maybe(REQUIRED_TEXT)
+# The writer leaves out empty optional text, so an optional `str | None` field set to ""
+# reads back as None (unset): such fields get non-empty text or None.
+OPTIONAL_TEXT = maybe(TEXT.filter(bool))
 TEXTS = st.lists(TEXT, max_size=3).map(tuple)
 REF = st.one_of(
     ID.map(lambda name: f"keyring:agent-roster/{name}"),
@@ -203,7 +201,7 @@ ANNOTATIONS = st.builds(
 AGENT_FIELDS = st.fixed_dictionaries({
     "name": TEXT,
     "role": MULTILINE,
-    "model": maybe(st.sampled_from(["claude-haiku-5-5", "claude-opus-5-5"]) | REQUIRED_TEXT),
+    "model": maybe(st.sampled_from(["claude-haiku-5-5", "claude-opus-5-5"]) | TEXT.filter(bool)),
     "instructions": MULTILINE,
     "tasks": TEXTS,
     "max_turns": maybe(st.integers(1, 1000)),
@@ -264,7 +262,7 @@ HUMAN_FIELDS = st.fixed_dictionaries({
 })
 SERVER_FIELDS = st.fixed_dictionaries({
     "name": TEXT,
-    "command": REQUIRED_TEXT,
+    "command": TEXT,
     "args": TEXTS,
     "env": st.dictionaries(_slug(UPPER, UPPER + string.digits + "_", 10), REF,
                            max_size=2).map(m.freeze),
@@ -306,22 +304,20 @@ SECTION_ORDER = {"agent": 0, "tool": 1, "placeholder": 1, "server": 2, "human": 
 
 
 @st.composite
-def rosters(
-    draw: Any, max_nodes: int = 7, grouped: bool = True, connectable: bool = False
-) -> RosterContent:
+def rosters(draw: Any, max_nodes: int = 7, grouped: bool = True) -> RosterContent:
     """A random valid roster: every field in its range, edges only from agents.
 
     With `grouped`, nodes are in file order (agents, tools, MCP servers, humans), as
     loading produces them; otherwise in the order they were drawn, as editing can.
-    With `connectable`, only edges a `Connect` edit accepts (no self-delegation, no
-    tool grant to a tool of unknown kind); the loader accepts those too.
+    Edges include ones a new `Connect` would refuse but the loader accepts: an agent
+    delegating to itself and grants to tools of unknown kind.
     """
     ids = draw(st.lists(ID, unique=True, min_size=1, max_size=max_nodes))
     placed = [(node_id, draw(SECTIONS)) for node_id in ids]
     if grouped:
         placed.sort(key=lambda item: SECTION_ORDER[item[1]])
     of = {s: [i for i, sec in placed if sec == s] for s in SECTION_ORDER}
-    tool_ids = of["tool"] + ([] if connectable else of["placeholder"])
+    tool_ids = of["tool"] + of["placeholder"]
     nodes: dict[str, m.Node] = {}
     for node_id, section in placed:
         if section == "agent":
@@ -340,8 +336,7 @@ def rosters(
     edges: dict[str, m.Edge] = {}
     for source in of["agent"]:
         for kind, targets, fields in (
-            (m.EdgeKind.DELEGATION,
-             [a for a in of["agent"] if not connectable or a != source], DELEGATION_FIELDS),
+            (m.EdgeKind.DELEGATION, of["agent"], DELEGATION_FIELDS),
             (m.EdgeKind.TOOL_ACCESS, tool_ids, GRANT_FIELDS),
             (m.EdgeKind.ESCALATION, of["human"], st.just({})),
         ):
@@ -353,7 +348,7 @@ def rosters(
     layout_ids += draw(st.lists(ID.filter(lambda i: i not in nodes), unique=True, max_size=1))
     acks = draw(st.lists(st.builds(
         m.Acknowledgement, rule=st.integers(1, 23).map(lambda n: f"R{n:02d}"),
-        subject=st.sampled_from(ids), by=REQUIRED_TEXT, reason=REQUIRED_TEXT), max_size=2))
+        subject=st.sampled_from(ids), by=TEXT, reason=TEXT), max_size=2))
     entry = draw(st.lists(st.sampled_from(of["agent"]), unique=True, max_size=2)
                  if of["agent"] else st.just([]))
     meta = m.RosterMeta(entry=tuple(entry), acknowledged=tuple(acks), **draw(META_FIELDS))
@@ -361,7 +356,7 @@ def rosters(
 
 
 @property_settings()
-@given(rosters())
+@given(rosters(grouped=False))
 def test_writer_output_of_a_valid_roster_loads_back_to_the_same_roster(
     content: RosterContent,
 ) -> None:
@@ -394,20 +389,56 @@ def _reordered(content: RosterContent, seed: int) -> RosterContent:
     return RosterContent(content.meta, dict(nodes), edges, dict(content.layout))
 
 
+# Rules whose findings are known to depend on order; each has a strict xfail below that
+# pins the bug, and leaves this set when it is fixed.
+ORDER_DEPENDENT_RULES = frozenset({"R04"})
+
+
+def _order_free_findings(content: RosterContent) -> set[Any]:
+    return {f for f in check_roster(content) if f.rule not in ORDER_DEPENDENT_RULES}
+
+
 @property_settings(0.5)
 @given(rosters(), st.integers(0, 2**32))
 def test_findings_do_not_depend_on_the_order_of_nodes_and_edges(
     content: RosterContent, seed: int
 ) -> None:
-    assert set(check_roster(_reordered(content, seed))) == set(check_roster(content))
+    assert _order_free_findings(_reordered(content, seed)) == _order_free_findings(content)
+
+
+FAN_OUT_THROUGH_A_CYCLE = """\
+format: agent-roster
+version: 1
+entry: [x]
+policy: {max_parallel_agents: 2}
+agents:
+  x:
+    delegates_to: [y]
+  y:
+    max_parallel_delegations: 3
+    delegates_to: [{z: {max_rounds: 2}}, t]
+  z:
+    max_parallel_delegations: 4
+    delegates_to: [y, t]
+  t: {}
+"""
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: fields.write_props skips '' for every prop, required ones included, so an "
-    "acknowledgement with reason: \"\" or an MCP server with command: \"\" (both accepted by the "
-    "loader) is saved without the field and the saved file no longer loads",
+    reason="BUG: checks/rules/structure.py _cyclic_width picks the parent of an agent reached "
+    "through a delegation cycle by node order, so R04's witness path, knob and YAML path "
+    "change when the nodes are listed in reverse (x → y ×3 → t becomes x → z ×4 → t, which "
+    "is not even a path: x does not delegate to z); when fixed, drop R04 from "
+    "ORDER_DEPENDENT_RULES",
 )
+def test_fan_out_finding_through_a_cycle_does_not_depend_on_node_order() -> None:
+    content = io.loads(FAN_OUT_THROUGH_A_CYCLE).content
+    reversed_nodes = RosterContent(content.meta, dict(reversed(content.nodes.items())),
+                                   content.edges, content.layout)
+    assert set(check_roster(reversed_nodes)) == set(check_roster(content))
+
+
 def test_required_empty_text_survives_a_save() -> None:
     text = (
         "format: agent-roster\nversion: 1\n"
@@ -417,13 +448,6 @@ def test_required_empty_text_survives_a_save() -> None:
     assert io.loads(io.dumps(io.loads(text).content)).content == io.loads(text).content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: codec._encode_layout writes layout in the in-memory node order while the "
-    "node sections are grouped (agents, tools, mcp_servers, humans), so a roster whose "
-    "nodes are not grouped (an agent added after a tool) is written with a layout order "
-    "that the next load+save changes: the writer's output is not canonical",
-)
 def test_layout_order_does_not_depend_on_the_in_memory_node_order() -> None:
     content = RosterContent(
         nodes={"notes": m.Tool(id="notes", kind="memory", name="Notes"),

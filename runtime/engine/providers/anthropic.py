@@ -6,7 +6,8 @@ system, messages and tools only (never temperature, never tool_choice) and
 returns the reply's content blocks as plain dicts exactly as the API sent them,
 so thinking and tool_use blocks go back to the model unchanged; usage maps to
 `Usage` (cache writes are 5-minute writes unless the per-TTL breakdown says 1
-hour) and `retries` is the number of retries the SDK took. Streaming mode reads
+hour) and `retries` is the number of retries the SDK took. A call whose
+max_tokens is too large for a non-streaming request is streamed. Streaming reads
 the raw event stream and assembles the message itself, like the SDK's
 accumulator but tolerant of a tool_use whose streamed input is not valid JSON:
 that input is kept as the raw text, so the engine can refuse the call and tell
@@ -45,6 +46,7 @@ _STATUS_BY_TYPE = {
     "rate_limit_error": 429, "api_error": 500, "timeout_error": 504, "overloaded_error": 529,
 }
 _RETRYABLE_4XX = frozenset({408, 409, 429})
+_NEEDS_STREAMING = "Streaming is required"  # the SDK's ValueError for long non-streaming calls
 
 
 class AnthropicProvider:
@@ -115,15 +117,20 @@ class AnthropicProvider:
 
     async def _create(self, request: ModelRequest) -> ModelResponse:
         params = self._params(request)
+        stream = self.stream
         try:
-            if self.stream:
-                raw = await self._client.messages.with_raw_response.create(**params, stream=True)
-                events = await raw.parse()
-                async with events:
-                    message = await _assemble(events)
-            else:
-                raw = await self._client.messages.with_raw_response.create(**params)
-                message = await raw.parse()
+            if not stream:
+                try:
+                    raw = await self._client.messages.with_raw_response.create(**params)
+                    return _response(await raw.parse(), raw.retries_taken)
+                except ValueError as exc:  # the SDK refuses, before sending, a non-streaming
+                    if not str(exc).startswith(_NEEDS_STREAMING):  # call that may pass 10 min
+                        raise
+                    stream = True
+            raw = await self._client.messages.with_raw_response.create(**params, stream=True)
+            events = await raw.parse()
+            async with events:
+                message = await _assemble(events)
         except ProviderError:
             raise
         except Exception as exc:

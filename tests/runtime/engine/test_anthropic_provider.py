@@ -16,7 +16,10 @@ as `Authorization: Bearer`, not x-api-key) and never in a body.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -48,8 +51,10 @@ from tests.messages_server import (
     Malformed,
     MessagesServer,
     Msg,
+    RateLimit,
     Reply,
     Reset,
+    StreamError,
     sha256_hex,
     text,
     thinking,
@@ -270,6 +275,14 @@ def test_delegation_with_approval_over_the_real_sdk(server: MessagesServer, key:
     assert final["type"] == "tool_result" and "refunded" in final["content"]
 
 
+def test_a_call_too_long_for_json_is_streamed(server: MessagesServer, key: str) -> None:
+    # the SDK refuses non-streaming calls that may take over 10 minutes (large max_tokens)
+    big = ModelRequest("triage", HAIKU, "sys", [{"role": "user", "content": "Hi"}], [], 64_000)
+    response = run(call(server, key, big))
+    assert response.text == "Done."
+    assert [b["stream"] for b in server.bodies()] == [True]
+
+
 def test_streaming_gives_the_same_response_as_json(server: MessagesServer, key: str) -> None:
     reply = Msg([thinking("Two charges, same order." * 5), text("Refund it. " * 20),
                  tool_use("crm-read", {"customer_id": "C000123", "nested": {"a": [1, None]}},
@@ -324,6 +337,39 @@ def test_the_key_travels_only_in_the_auth_header(server: MessagesServer, key: st
     run(provider.aclose())
 
 
+def test_the_provider_module_does_not_import_the_sdk() -> None:
+    probe = ("import sys, runtime.engine.providers.anthropic, runtime.engine.providers.breaker;"
+             "print('anthropic' in sys.modules, 'httpx2' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120, cwd=str(SAMPLE.parents[2]))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_breaker_counts_only_consecutive_failures_within_the_window() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(threshold=3, window_s=60.0, cooldown_s=30.0, clock=lambda: now[0])
+    for _ in range(5):  # failures further apart than the window never open it
+        breaker.record_failure("m")
+        now[0] += 61
+    assert not breaker.is_open("m")
+    breaker.record_failure("m")
+    breaker.record_failure("m")
+    breaker.record_success("m")  # a success in between resets the count
+    breaker.record_failure("m")
+    assert not breaker.is_open("m")
+    breaker.record_failure("m")
+    breaker.record_failure("m")
+    assert breaker.is_open("m") and not breaker.is_open("other model")
+    with pytest.raises(ProviderError) as caught:
+        breaker.before_call("m")
+    assert caught.value.retryable and str(caught.value).startswith(OVERLOADED_MESSAGE)
+    now[0] += 30
+    breaker.before_call("m")  # half-open: one call may try
+    breaker.record_failure("m")  # and one failure opens it again at once
+    assert breaker.is_open("m")
+
+
 # ----------------------------------------------------------------------------- faults
 
 
@@ -335,7 +381,7 @@ def test_429_with_retry_after_twice_then_success(server: MessagesServer, key: st
     assert outcome.elapsed >= 1.8
     times = [r.at for r in server.message_requests]
     assert len(times) == 3
-    assert all(later - earlier >= 0.9 for earlier, later in zip(times, times[1:], strict=False))
+    assert all(later - earlier >= 0.9 for earlier, later in itertools.pairwise(times))
     assert [r.headers["x-stainless-retry-count"] for r in server.message_requests] == [
         "0", "1", "2"]
     (called,) = outcome.of(ev.ModelCalled)
@@ -605,3 +651,34 @@ def test_budget_exhausted_with_three_parallel_delegations(
     assert outcome.run.ledger.reserved == pytest.approx(0.0)
     assert len(outcome.tools["crm-read"].calls) == len(
         [e for e in outcome.of(ev.ModelCalled) if e.agent == "refunds"])
+
+
+def test_an_error_event_inside_a_stream_maps_to_its_status(server: MessagesServer,
+                                                            key: str) -> None:
+    server.script.push(StreamError(Msg("Half an answer " * 10), after_events=4))
+    error = run(failure(server, key, stream=True))
+    assert error.status == 529 and error.retryable
+    assert "model overloaded (529 overloaded_error)" in str(error)
+
+
+def test_rate_limit_buckets_answer_429_and_the_sdk_waits(server: MessagesServer,
+                                                         key: str) -> None:
+    # 600 requests a minute with a burst of one: back-to-back calls wait about 0.1 s
+    server.rate_limit = RateLimit(rpm=600, request_burst=1, retry_after_ms=True)
+    server.script.default = Msg("ok", output_tokens=5)
+
+    async def three() -> list[ModelResponse]:
+        provider = AnthropicProvider(key, server.base_url, max_retries=3)
+        try:
+            return [await provider.create(request_for()) for _ in range(3)]
+        finally:
+            await provider.aclose()
+
+    responses = run(three())
+    assert [r.text for r in responses] == ["ok"] * 3
+    assert server.rate_limit.limited >= 2 and sum(r.retries for r in responses) >= 2
+    # output tokens per minute: the bucket reserves max_tokens (256) and refunds the unused
+    server.rate_limit = RateLimit(otpm=60_000, token_burst=300, retry_after_ms=True)
+    server.script.default = Msg("long", output_tokens=250)
+    responses = run(three())
+    assert server.rate_limit.limited >= 1 and sum(r.retries for r in responses) >= 1
