@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from runtime.secrets.scanner import scan_text  # noqa: E402
+from runtime.secrets.scanner import scan_text
 
 PROVIDER_RULES_ONLY = True  # generic entropy hits on binary files are noise, not leaks
 

@@ -32,7 +32,7 @@ class DocumentSignals(QObject):
     def detach(self) -> None:
         self._unsubscribe()
 
-    def _on_event(self, event: e.Event) -> None:  # noqa: C901 - one branch per event
+    def _on_event(self, event: e.Event) -> None:
         if isinstance(event, e.NodeAdded):
             self.node_added.emit(event.node)
         elif isinstance(event, e.NodeRemoved):

@@ -69,10 +69,13 @@ class MainWindow(QMainWindow):
         self._docks: dict[str, QDockWidget] = {}
         self._sized_docks = False
         self._add_dock("palette", "Palette", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock("inspector", "Inspector", self.inspector,
-                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock(
+            "inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self._add_dock("overview", "Overview", self.overview, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("problems", "Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock(
+            "problems", "Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self._build_actions()
         self._build_menus()
         self._wire()
@@ -89,8 +92,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         self._docks[key] = dock
 
-    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
-                tip: str = "") -> QAction:
+    def _action(
+        self, text: str, slot: object, shortcut: QKeySequence | str | None = None, tip: str = ""
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -102,8 +106,9 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         K = QKeySequence.StandardKey
         stack = self.controller.undo_stack
-        self.act_new = self._action("&New…", self.new_from_template, K.New,
-                                    "Start a roster from a template")
+        self.act_new = self._action(
+            "&New…", self.new_from_template, K.New, "Start a roster from a template"
+        )
         self.act_open = self._action("&Open…", self.open_dialog, K.Open)
         self.act_save = self._action("&Save", self.save, K.Save)
         self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs)
@@ -127,10 +132,13 @@ class MainWindow(QMainWindow):
         self.act_zoom_in = self._action("Zoom &In", lambda: self.view.zoom_by(1.25), K.ZoomIn)
         self.act_zoom_out = self._action("Zoom &Out", lambda: self.view.zoom_by(0.8), K.ZoomOut)
         self.act_zoom_fit = self._action("&Fit All", self.view.fit_all, "Ctrl+0")
-        self.act_zoom_100 = self._action("Actual &Size", lambda: self.view.set_zoom(1.0),
-                                         "Ctrl+1")
-        self.act_layout = self._action("Auto-&Layout", self.controller.auto_layout, "Ctrl+L",
-                                       "Arrange nodes left to right by delegation depth")
+        self.act_zoom_100 = self._action("Actual &Size", lambda: self.view.set_zoom(1.0), "Ctrl+1")
+        self.act_layout = self._action(
+            "Auto-&Layout",
+            self.controller.auto_layout,
+            "Ctrl+L",
+            "Arrange nodes left to right by delegation depth",
+        )
         self.act_legend = self._action("Edge &Legend", self.show_legend)
         self.act_about = self._action("&About Agent Roster", self.about)
 
@@ -148,13 +156,22 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addActions([self.act_undo, self.act_redo])
         edit_menu.addSeparator()
-        edit_menu.addActions([self.act_cut, self.act_copy, self.act_paste, self.act_duplicate,
-                              self.act_delete, self.act_select_all])
+        edit_menu.addActions(
+            [
+                self.act_cut,
+                self.act_copy,
+                self.act_paste,
+                self.act_duplicate,
+                self.act_delete,
+                self.act_select_all,
+            ]
+        )
         edit_menu.addSeparator()
         edit_menu.addActions([self.act_rename, self.act_find])
         view_menu = bar.addMenu("&View")
-        view_menu.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_fit,
-                              self.act_zoom_100])
+        view_menu.addActions(
+            [self.act_zoom_in, self.act_zoom_out, self.act_zoom_fit, self.act_zoom_100]
+        )
         view_menu.addSeparator()
         view_menu.addAction(self.act_layout)
         view_menu.addSeparator()
@@ -189,21 +206,26 @@ class MainWindow(QMainWindow):
         self.palette.activated_key.connect(self._add_at_centre)
         self.problems.jump_requested.connect(self.jump_to)
         self.problems.acknowledge_requested.connect(
-            lambda finding, by, reason: c.acknowledge(finding, by, reason))
+            lambda finding, by, reason: c.acknowledge(finding, by, reason)
+        )
         self.welcome.open_requested.connect(self.open_path)
         self.files.autosave_refused.connect(
-            lambda msg: QMessageBox.warning(self, "Autosave paused", msg))
+            lambda msg: QMessageBox.warning(self, "Autosave paused", msg)
+        )
         self.files.read_only_changed.connect(lambda read_only: self._update_title())
         self.welcome.template_requested.connect(self.open_template)
 
     # ------------------------------------------------------------ state
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._sized_docks and self.settings.value("window/state") is None:
             self._sized_docks = True
-            self.resizeDocks([self._docks["palette"], self._docks["inspector"]], [210, 360],
-                             Qt.Orientation.Horizontal)
+            self.resizeDocks(
+                [self._docks["palette"], self._docks["inspector"]],
+                [210, 360],
+                Qt.Orientation.Horizontal,
+            )
             self.resizeDocks([self._docks["overview"]], [200], Qt.Orientation.Vertical)
             self.resizeDocks([self._docks["problems"]], [170], Qt.Orientation.Vertical)
 
@@ -283,8 +305,7 @@ class MainWindow(QMainWindow):
         for node_id in ids:
             pos = self.scene.nodes[node_id].pos()
             positions[node_id] = m.Position(pos.x() + dx, pos.y() + dy)
-        self.controller.move_nodes(positions, merge_key=("nudge", tuple(sorted(ids))),
-                                   text="Nudge")
+        self.controller.move_nodes(positions, merge_key=("nudge", tuple(sorted(ids))), text="Nudge")
 
     def jump_to(self, item_id: str) -> None:
         self.view.centre_on_id(item_id)
@@ -370,9 +391,13 @@ class MainWindow(QMainWindow):
         if not self.controller.modified:
             return True
         answer = QMessageBox.question(
-            self, APP_NAME, "The roster has unsaved changes. Save them?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel)
+            self,
+            APP_NAME,
+            "The roster has unsaved changes. Save them?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
@@ -441,9 +466,11 @@ class MainWindow(QMainWindow):
         path = self.controller.path
         if path is None:
             return
-        if self.controller.modified and QMessageBox.question(
-                self, "Revert", "Discard all changes since the last save?") \
-                != QMessageBox.StandardButton.Yes:
+        if (
+            self.controller.modified
+            and QMessageBox.question(self, "Revert", "Discard all changes since the last save?")
+            != QMessageBox.StandardButton.Yes
+        ):
             return
         self.controller.undo_stack.setClean()
         self.open_path(path)
@@ -466,10 +493,14 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         from runtime import __version__
 
-        QMessageBox.about(self, APP_NAME, f"<b>{APP_NAME}</b> {__version__}<br>"
-                          "Design, govern, simulate and run rosters of AI agents.")
+        QMessageBox.about(
+            self,
+            APP_NAME,
+            f"<b>{APP_NAME}</b> {__version__}<br>"
+            "Design, govern, simulate and run rosters of AI agents.",
+        )
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
             event.ignore()
             return

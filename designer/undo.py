@@ -40,10 +40,10 @@ class EditCommand(QUndoCommand):
         assert self._inverse is not None
         self._edit = self._document.apply(self._inverse)
 
-    def id(self) -> int:  # noqa: A003 - Qt's name
+    def id(self) -> int:
         return MERGE_ID if self._merge_key is not None else -1
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, EditCommand) or other._merge_key != self._merge_key:
             return False
         # Undo returns to the state before `self`; redo reaches the state after `other`.

@@ -70,7 +70,7 @@ class NodeItem(QGraphicsItem):
     def node_id(self) -> str:
         return self.node.id
 
-    def type(self) -> int:  # noqa: A003 - Qt's name
+    def type(self) -> int:
         return NODE_TYPE
 
     def set_node(self, node: m.Node) -> None:
@@ -102,7 +102,7 @@ class NodeItem(QGraphicsItem):
 
     # ------------------------------------------------------------ geometry
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:
         return self._rect.adjusted(-4, -10, s.HANDLE_RADIUS + 4, 4)
 
     def shape(self) -> QPainterPath:
@@ -147,7 +147,7 @@ class NodeItem(QGraphicsItem):
     def anchor_in(self) -> QPointF:
         return self.mapToScene(QPointF(self._rect.left(), self._rect.center().y()))
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:  # noqa: N802
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             for edge in self.edges:
                 edge.adjust()
@@ -155,12 +155,12 @@ class NodeItem(QGraphicsItem):
                 link.adjust()
         return super().itemChange(change, value)
 
-    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         if self.has_handle:
             self.setCursor(Qt.CursorShape.OpenHandCursor)
         super().hoverEnterEvent(event)
 
-    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         cursor = (Qt.CursorShape.CrossCursor if self.on_handle(event.scenePos())
                   else Qt.CursorShape.OpenHandCursor)
         self.setCursor(cursor)
@@ -286,7 +286,7 @@ class EdgeItem(QGraphicsItem):
     def edge_id(self) -> str:
         return self.edge.id
 
-    def type(self) -> int:  # noqa: A003 - Qt's name
+    def type(self) -> int:
         return EDGE_TYPE
 
     def set_edge(self, edge: m.Edge) -> None:
@@ -319,7 +319,7 @@ class EdgeItem(QGraphicsItem):
         self._bounds = path.boundingRect().adjusted(-12, -12, 12, 12)
         self._update_tooltip()
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:
         return self._bounds
 
     def shape(self) -> QPainterPath:
@@ -406,7 +406,7 @@ class ServerLinkItem(QGraphicsItem):
         self._line = QLineF(self.tool.anchor_towards(self.server.centre())[0],
                             self.server.anchor_towards(self.tool.centre())[0])
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:
         return QRectF(self._line.p1(), self._line.p2()).normalized().adjusted(-3, -3, 3, 3)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
@@ -429,7 +429,7 @@ class TempEdgeItem(QGraphicsItem):
         self.prepareGeometryChange()
         self.end, self.legal = end, legal
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:
         return QRectF(self.start, self.end).normalized().adjusted(-6, -6, 6, 6)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,

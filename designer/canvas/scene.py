@@ -207,13 +207,13 @@ class RosterScene(QGraphicsScene):
 
     # ------------------------------------------------------------ dragging
 
-    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         super().mousePressEvent(event)
         self._press_positions = {
             item.node_id: item.pos() for item in self.selectedItems() if isinstance(item, NodeItem)
         }
 
-    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         super().mouseReleaseEvent(event)
         moved = {
             node_id: m.Position(round(item.pos().x(), 1), round(item.pos().y(), 1))
@@ -241,7 +241,7 @@ class RosterScene(QGraphicsScene):
             if item is not None:
                 item.setSelected(True)
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         painter.fillRect(rect, s.CANVAS_BACKGROUND)
         scale = painter.worldTransform().m11()
         if scale < 0.5:

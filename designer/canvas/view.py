@@ -146,7 +146,7 @@ class RosterView(QGraphicsView):
             scene.select_ids([item_id])
             self.centerOn(item)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             super().wheelEvent(event)
             return
@@ -156,7 +156,7 @@ class RosterView(QGraphicsView):
 
     # ------------------------------------------------------------ mouse
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         scene_pos = self.mapToScene(event.position().toPoint())
         if event.button() == Qt.MouseButton.MiddleButton:
             self._panning = event.position()
@@ -169,7 +169,7 @@ class RosterView(QGraphicsView):
                 return
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._panning is not None:
             delta = event.position() - self._panning
             self._panning = event.position()
@@ -184,7 +184,7 @@ class RosterView(QGraphicsView):
             return
         super().mouseMoveEvent(event)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._panning is not None and event.button() == Qt.MouseButton.MiddleButton:
             self._panning = None
             self.unsetCursor()
@@ -196,7 +196,7 @@ class RosterView(QGraphicsView):
             return
         super().mouseReleaseEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key == Qt.Key.Key_Escape and self._edge_action is not None:
             self._edge_action.cancel()
@@ -215,19 +215,19 @@ class RosterView(QGraphicsView):
 
     # ------------------------------------------------------------ palette drops
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(PALETTE_MIME):
             event.acceptProposedAction()
         else:
             super().dragEnterEvent(event)
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if event.mimeData().hasFormat(PALETTE_MIME):
             event.acceptProposedAction()
         else:
             super().dragMoveEvent(event)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
         if not mime.hasFormat(PALETTE_MIME):
             super().dropEvent(event)

@@ -33,19 +33,19 @@ class OverviewPanel(QGraphicsView):
             self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
         self.viewport().update()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.refit()
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         visible = self.main_view.mapToScene(self.main_view.viewport().rect()).boundingRect()
         painter.setPen(QPen(QColor("#0ea5e9"), 0))
         painter.setBrush(QColor(14, 165, 233, 40))
         painter.drawRect(visible)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self.main_view.centerOn(self.mapToScene(event.position().toPoint()))
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton:
             self.main_view.centerOn(self.mapToScene(event.position().toPoint()))

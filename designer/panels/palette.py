@@ -65,7 +65,7 @@ class PalettePanel(QTreeWidget):
         mime.setText(key)
         return mime
 
-    def startDrag(self, supported: Qt.DropAction) -> None:  # noqa: N802 - Qt's name
+    def startDrag(self, supported: Qt.DropAction) -> None:
         item = self.currentItem()
         key = item.data(0, KEY_ROLE) if item is not None else None
         if not key:

@@ -56,11 +56,12 @@ def run(args: argparse.Namespace) -> int:
         print("\nRun `roster explain RULE` for details.")
         return EXIT_OK
     code = args.rule.upper()
-    rule = rules.get(code)
-    if rule is None:
+    found = rules.get(code)
+    if found is None:
         hint = did_you_mean(code, sorted(rules))
         err(f"no rule {args.rule!r}" + (f"; {hint}" if hint else "; `roster explain` lists them"))
         return EXIT_UNREADABLE
+    rule = found
     print(f"{rule.code}: {rule.title}")
     print(f"severity: {rule.severity.value}"
           + ("" if rule.severity.value == "error" else " (may be acknowledged in the roster)"))

@@ -56,18 +56,20 @@ def as_dicts(findings: Sequence[Finding], index: Index, filename: str) -> list[d
     out = []
     for finding in findings:
         line, col = _where(index, finding)
-        out.append({
-            "rule": finding.rule,
-            "severity": finding.severity.value,
-            "acknowledged": finding.acknowledged,
-            "message": finding.message,
-            "fix": finding.fix,
-            "subjects": list(finding.subjects),
-            "path": format_path(finding.path),
-            "file": filename,
-            "line": line,
-            "column": col,
-        })
+        out.append(
+            {
+                "rule": finding.rule,
+                "severity": finding.severity.value,
+                "acknowledged": finding.acknowledged,
+                "message": finding.message,
+                "fix": finding.fix,
+                "subjects": list(finding.subjects),
+                "path": format_path(finding.path),
+                "file": filename,
+                "line": line,
+                "column": col,
+            }
+        )
     return out
 
 
@@ -75,7 +77,9 @@ def as_json(findings: Sequence[Finding], index: Index, filename: str) -> str:
     payload = {
         "file": filename,
         "errors": sum(1 for f in findings if f.blocking),
-        "warnings": sum(1 for f in findings if f.severity is Severity.WARNING and not f.acknowledged),
+        "warnings": sum(
+            1 for f in findings if f.severity is Severity.WARNING and not f.acknowledged
+        ),
         "findings": as_dicts(findings, index, filename),
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
@@ -93,7 +97,8 @@ def as_sarif(
             "shortDescription": {"text": rules[code].title if code in rules else code},
             "fullDescription": {"text": rules[code].explain if code in rules else ""},
             "defaultConfiguration": {
-                "level": "error" if code in rules and rules[code].severity is Severity.ERROR
+                "level": "error"
+                if code in rules and rules[code].severity is Severity.ERROR
                 else "warning"
             },
             "helpUri": f"https://agent-roster.invalid/rules/{code}",
@@ -108,25 +113,36 @@ def as_sarif(
             "ruleIndex": rule_ids[finding.rule],
             "level": "error" if finding.severity is Severity.ERROR else "warning",
             "message": {"text": f"{finding.message} Fix: {finding.fix}"},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": filename},
-                    "region": {"startLine": line, "startColumn": col},
-                },
-                "logicalLocations": [{"fullyQualifiedName": format_path(finding.path)}],
-            }],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": filename},
+                        "region": {"startLine": line, "startColumn": col},
+                    },
+                    "logicalLocations": [{"fullyQualifiedName": format_path(finding.path)}],
+                }
+            ],
         }
         if finding.acknowledged:
-            result["suppressions"] = [{"kind": "inSource", "justification": "acknowledged in roster"}]
+            result["suppressions"] = [
+                {"kind": "inSource", "justification": "acknowledged in roster"}
+            ]
         results.append(result)
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "agent-roster", "version": __version__,
-                                "informationUri": "https://agent-roster.invalid",
-                                "rules": driver_rules}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "agent-roster",
+                        "version": __version__,
+                        "informationUri": "https://agent-roster.invalid",
+                        "rules": driver_rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import os
 import signal
@@ -148,7 +149,7 @@ class Run:
         agent = self.entry_agent()
         self.emit(ev.RunStarted, roster=self.meta.name, task=self.redactor(self.config.task),
                   entry=agent.id, budget_usd=self.ledger.run_cap)
-        self._task = asyncio.current_task()  # type: ignore[assignment]
+        self._task = asyncio.current_task()
         status, error = "completed", ""
         try:
             frame = _Frame(agent, agent.id, 0, None)
@@ -271,7 +272,7 @@ class Run:
                 async with self._agents_sem:
                     response = await self.steps.run(
                         f"{frame.name}/model/{turn}", "model",
-                        lambda request=request: self.provider.create(request),
+                        functools.partial(self.provider.create, request),
                         encode_response, decode_response)
             except BaseException:
                 self.ledger.release(agent.id, held)

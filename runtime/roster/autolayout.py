@@ -81,7 +81,7 @@ def layered_layout(
         if edge.kind is m.EdgeKind.DELEGATION and edge.target in delegation:
             delegation[edge.source].append(edge.target)
     for node in nodes.values():
-        if isinstance(node, m.Tool) and node.server in nodes:
+        if isinstance(node, m.Tool) and node.server is not None and node.server in nodes:
             neighbours[node.id].append(node.server)
             neighbours[node.server].append(node.id)
     layer = _layers(_break_cycles(delegation, [e for e in entry if e in delegation]))

@@ -23,8 +23,22 @@ from runtime.roster.yaml_write import Flow
 
 FORMAT_NAME: Final = "agent-roster"
 TOP_LEVEL: Final = (
-    "format", "version", "name", "description", "entry", "defaults", "policy", "providers",
-    "audit", "agents", "tools", "mcp_servers", "humans", "acknowledged", "extensions", "layout",
+    "format",
+    "version",
+    "name",
+    "description",
+    "entry",
+    "defaults",
+    "policy",
+    "providers",
+    "audit",
+    "agents",
+    "tools",
+    "mcp_servers",
+    "humans",
+    "acknowledged",
+    "extensions",
+    "layout",
 )
 NODE_SECTIONS: Final = ("agents", "tools", "mcp_servers", "humans")
 AGENT_EXTRA: Final = ("output", "delegates_to", "uses", "escalates_to", "extensions")
@@ -76,15 +90,22 @@ def _decode_edges(agent_id: str, raw: dict[str, Any], path: f.Path, content: Ros
     if delegates is not None:
         at = (*path, "delegates_to")
         if not isinstance(delegates, list):
-            f.fail(at, f"expected a list of agent ids, found {f.type_name(delegates)}",
-                   expected="a list such as [seo, research]",
-                   hint="write the agent ids in [ ] or as '- id' lines")
+            f.fail(
+                at,
+                f"expected a list of agent ids, found {f.type_name(delegates)}",
+                expected="a list such as [seo, research]",
+                hint="write the agent ids in [ ] or as '- id' lines",
+            )
         for i, item in enumerate(delegates):
             attrs: dict[str, Any] = {}
             if isinstance(item, dict) and len(item) == 1:
-                (target, spec), = item.items()
-                attrs = f.read_props(f.expect_mapping(spec, (*at, i, target), "delegation"),
-                                     p.DELEGATION_PROPS, (*at, i, target), "delegation")
+                ((target, spec),) = item.items()
+                attrs = f.read_props(
+                    f.expect_mapping(spec, (*at, i, target), "delegation"),
+                    p.DELEGATION_PROPS,
+                    (*at, i, target),
+                    "delegation",
+                )
             else:
                 target = item
             f.check_id(target, (*at, i), "delegate")
@@ -108,9 +129,12 @@ def _decode_edges(agent_id: str, raw: dict[str, Any], path: f.Path, content: Ros
 def _decode_tool(tool_id: str, raw: dict[str, Any], path: f.Path, content: RosterContent) -> None:
     kind_id = raw.get("kind")
     if not isinstance(kind_id, str):
-        f.fail((*path, "kind"), f"tool '{tool_id}' needs a 'kind'",
-               expected="fs_read, fs_write, http_fetch, sqlite, shell, mcp, memory, email_send "
-                        "or a plugin kind")
+        f.fail(
+            (*path, "kind"),
+            f"tool '{tool_id}' needs a 'kind'",
+            expected="fs_read, fs_write, http_fetch, sqlite, shell, mcp, memory, email_send "
+            "or a plugin kind",
+        )
     kind = tool_kind(kind_id)
     if kind is None:
         content.nodes[tool_id] = m.Placeholder(tool_id, "tools", kind_id, m.freeze(raw))
@@ -135,16 +159,22 @@ def _decode_human(human_id: str, raw: dict[str, Any], path: f.Path, content: Ros
     content.nodes[human_id] = m.Human(id=human_id, **values)
 
 
-def _decode_server(server_id: str, raw: dict[str, Any], path: f.Path, content: RosterContent) -> None:
-    values = f.read_props(raw, p.MCP_SERVER_PROPS, path, f"MCP server '{server_id}'",
-                          extra=("extensions",))
+def _decode_server(
+    server_id: str, raw: dict[str, Any], path: f.Path, content: RosterContent
+) -> None:
+    values = f.read_props(
+        raw, p.MCP_SERVER_PROPS, path, f"MCP server '{server_id}'", extra=("extensions",)
+    )
     if "sandbox" in values:
         values["sandbox"] = _sandbox(raw["sandbox"], (*path, "sandbox"))
     for name, ref in values.get("env", {}).items():
         if not isinstance(ref, str):
-            f.fail((*path, "env", name), f"expected text, found {f.type_name(ref)}",
-                   expected="a reference such as keyring:agent-roster/NAME or env:VAR",
-                   hint="quote the value")
+            f.fail(
+                (*path, "env", name),
+                f"expected text, found {f.type_name(ref)}",
+                expected="a reference such as keyring:agent-roster/NAME or env:VAR",
+                hint="quote the value",
+            )
     if raw.get("extensions") is not None:
         values["extensions"] = f.read_extensions(raw["extensions"], (*path, "extensions"))
     content.nodes[server_id] = m.McpServer(id=server_id, **values)
@@ -159,42 +189,78 @@ _DECODERS = {
 
 
 def _decode_meta(raw: dict[str, Any]) -> m.RosterMeta:
-    values = f.read_props({k: raw[k] for k in ("name", "description") if k in raw},
-                          p.META_PROPS, (), "roster")
+    values = f.read_props(
+        {k: raw[k] for k in ("name", "description") if k in raw}, p.META_PROPS, (), "roster"
+    )
     entry: tuple[str, ...] = ()
     if raw.get("entry") is not None:
         entry = f.string_list(raw["entry"], ("entry",))
-    defaults = m.Defaults(**f.read_props(f.expect_mapping(raw.get("defaults"), ("defaults",),
-                          "defaults"), p.DEFAULTS_PROPS, ("defaults",), "defaults"))
-    policy_raw = f.read_props(f.expect_mapping(raw.get("policy"), ("policy",), "policy"),
-                              p.POLICY_PROPS, ("policy",), "policy")
+    defaults = m.Defaults(
+        **f.read_props(
+            f.expect_mapping(raw.get("defaults"), ("defaults",), "defaults"),
+            p.DEFAULTS_PROPS,
+            ("defaults",),
+            "defaults",
+        )
+    )
+    policy_raw = f.read_props(
+        f.expect_mapping(raw.get("policy"), ("policy",), "policy"),
+        p.POLICY_PROPS,
+        ("policy",),
+        "policy",
+    )
     if "allowed_models" in policy_raw:
         policy_raw["allowed_models"] = tuple(policy_raw["allowed_models"])
     providers = {}
     for name, spec in f.expect_mapping(raw.get("providers"), ("providers",), "providers").items():
         at = ("providers", name)
-        providers[name] = m.Provider(**f.read_props(f.expect_mapping(spec, at, "provider"),
-                                                    p.PROVIDER_PROPS, at, f"provider '{name}'"))
+        providers[name] = m.Provider(
+            **f.read_props(
+                f.expect_mapping(spec, at, "provider"), p.PROVIDER_PROPS, at, f"provider '{name}'"
+            )
+        )
     audit = None
     if raw.get("audit") is not None:
-        audit = m.Audit(**f.read_props(f.expect_mapping(raw["audit"], ("audit",), "audit"),
-                                       p.AUDIT_PROPS, ("audit",), "audit"))
+        audit = m.Audit(
+            **f.read_props(
+                f.expect_mapping(raw["audit"], ("audit",), "audit"),
+                p.AUDIT_PROPS,
+                ("audit",),
+                "audit",
+            )
+        )
     acks = []
     ack_list = raw.get("acknowledged") or []
     if not isinstance(ack_list, list):
-        f.fail(("acknowledged",), "expected a list of acknowledgements",
-               expected="- {rule: R10, subject: ID, by: WHO, reason: WHY}")
+        f.fail(
+            ("acknowledged",),
+            "expected a list of acknowledgements",
+            expected="- {rule: R10, subject: ID, by: WHO, reason: WHY}",
+        )
     for i, item in enumerate(ack_list):
-        at: f.Path = ("acknowledged", i)
-        acks.append(m.Acknowledgement(**f.read_props(f.expect_mapping(item, at, "acknowledgement"),
-                                                     p.ACK_PROPS, at, "acknowledgement")))
+        ack_at: f.Path = ("acknowledged", i)
+        acks.append(
+            m.Acknowledgement(
+                **f.read_props(
+                    f.expect_mapping(item, ack_at, "acknowledgement"),
+                    p.ACK_PROPS,
+                    ack_at,
+                    "acknowledgement",
+                )
+            )
+        )
     extensions = m.EMPTY
     if raw.get("extensions") is not None:
         extensions = f.read_extensions(raw["extensions"], ("extensions",))
     return m.RosterMeta(
-        entry=entry, defaults=defaults, policy=m.Policy(**policy_raw),
-        providers=m.freeze(providers), audit=audit, acknowledged=tuple(acks),
-        extensions=extensions, **values,
+        entry=entry,
+        defaults=defaults,
+        policy=m.Policy(**policy_raw),
+        providers=m.freeze(providers),
+        audit=audit,
+        acknowledged=tuple(acks),
+        extensions=extensions,
+        **values,
     )
 
 
@@ -207,9 +273,12 @@ def decode(raw: dict[str, Any]) -> RosterContent:
             path: f.Path = (section, node_id)
             f.check_id(node_id, path, "id")
             if node_id in content.nodes:
-                f.fail(path, f"id {node_id!r} is already used in another section",
-                       hint="ids are shared by agents, tools, humans and MCP servers; rename one",
-                       at_key=True)
+                f.fail(
+                    path,
+                    f"id {node_id!r} is already used in another section",
+                    hint="ids are shared by agents, tools, humans and MCP servers; rename one",
+                    at_key=True,
+                )
             _DECODERS[section](node_id, f.expect_mapping(node_raw, path, node_id), path, content)
     for node_id, pos in f.expect_mapping(raw.get("layout"), ("layout",), "layout").items():
         at: f.Path = ("layout", node_id)
@@ -217,11 +286,17 @@ def decode(raw: dict[str, Any]) -> RosterContent:
         f.check_keys(pos_map, ["x", "y"], at, "position")
         xy = [pos_map.get(axis) for axis in ("x", "y")]
         for axis, value in zip(("x", "y"), xy, strict=True):
-            if isinstance(value, bool) or not isinstance(value, int | float) or (
-                    isinstance(value, float) and not math.isfinite(value)):
-                f.fail((*at, axis), f"expected a finite number, found {f.type_name(value)}",
-                       expected="a canvas coordinate such as 120 or -40.5",
-                       hint="move the node in the designer, or delete this layout entry")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or (isinstance(value, float) and not math.isfinite(value))
+            ):
+                f.fail(
+                    (*at, axis),
+                    f"expected a finite number, found {f.type_name(value)}",
+                    expected="a canvas coordinate such as 120 or -40.5",
+                    hint="move the node in the designer, or delete this layout entry",
+                )
         content.layout[node_id] = m.Position(float(xy[0]), float(xy[1]))  # type: ignore[arg-type]
     return content
 
@@ -317,14 +392,17 @@ def encode(content: RosterContent, version: int) -> dict[str, Any]:
     out.update(f.write_props(meta, p.META_PROPS))
     if meta.entry:
         out["entry"] = list(meta.entry)
-    for key, value, specs in (("defaults", meta.defaults, p.DEFAULTS_PROPS),
-                              ("policy", meta.policy, p.POLICY_PROPS)):
-        section = f.write_props(value, specs)
-        if section:
-            out[key] = section
+    for key, value, specs in (
+        ("defaults", meta.defaults, p.DEFAULTS_PROPS),
+        ("policy", meta.policy, p.POLICY_PROPS),
+    ):
+        fields_set = f.write_props(value, specs)
+        if fields_set:
+            out[key] = fields_set
     if meta.providers:
-        out["providers"] = {name: f.write_props(prov, p.PROVIDER_PROPS)
-                            for name, prov in meta.providers.items()}
+        out["providers"] = {
+            name: f.write_props(prov, p.PROVIDER_PROPS) for name, prov in meta.providers.items()
+        }
     if meta.audit is not None:
         out["audit"] = f.write_props(meta.audit, p.AUDIT_PROPS)
     by_source: dict[str, list[m.Edge]] = {}

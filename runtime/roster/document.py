@@ -96,7 +96,7 @@ class Document:
         else:
             self._check(edit)
 
-    def _check(self, edit: e.Edit) -> None:  # noqa: C901 - one guard per edit type
+    def _check(self, edit: e.Edit) -> None:
         if isinstance(edit, e.AddNode):
             if not ID_PATTERN.match(edit.node.id):
                 raise e.EditError(f"{edit.node.id!r} is not a valid id")
@@ -130,7 +130,7 @@ class Document:
         elif isinstance(edit, e.SetProperty):
             self._replaced(edit)  # raises on an unknown target or field
 
-    def _apply(self, edit: e.Edit) -> e.Edit:  # noqa: C901 - one branch per edit type
+    def _apply(self, edit: e.Edit) -> e.Edit:
         if isinstance(edit, e.Batch):
             inverses = [self._apply(item) for item in edit.edits]
             return e.Batch(tuple(reversed(inverses)), edit.label)
@@ -144,7 +144,9 @@ class Document:
                 self._layout[edit.node.id] = edit.position
             self._emit(e.NodeAdded(edit.node, index))
             if stale is not None:
-                return e.Batch((e.RemoveNode(edit.node.id), e.Move(edit.node.id, stale, restore=True)))
+                return e.Batch(
+                    (e.RemoveNode(edit.node.id), e.Move(edit.node.id, stale, restore=True))
+                )
             return e.RemoveNode(edit.node.id)
         if isinstance(edit, e.RemoveNode):
             return self._remove_node(edit.node_id)
@@ -171,8 +173,9 @@ class Document:
             stale = self._layout.pop(edit.new_id, None)  # a position no node had
             self._rename(edit.old_id, edit.new_id)
             if stale is not None:
-                return e.Batch((e.Rename(edit.new_id, edit.old_id),
-                                e.Move(edit.new_id, stale, restore=True)))
+                return e.Batch(
+                    (e.Rename(edit.new_id, edit.old_id), e.Move(edit.new_id, stale, restore=True))
+                )
             return e.Rename(edit.new_id, edit.old_id)
         raise e.EditError(f"unknown edit {edit!r}")
 
@@ -216,7 +219,9 @@ class Document:
 
     def _rename(self, old_id: str, new_id: str) -> None:
         self._nodes = {
-            (new_id if k == old_id else k): (dataclasses.replace(v, id=new_id) if k == old_id else v)
+            (new_id if k == old_id else k): (
+                dataclasses.replace(v, id=new_id) if k == old_id else v
+            )
             for k, v in self._nodes.items()
         }
         renamed = {}

@@ -14,7 +14,9 @@ from typing import Any, Final
 
 from runtime.roster.model import Edge, Node, Position
 
-ROSTER: Final = "#roster"  # SetProperty target for roster-wide settings ("policy.budget_usd_per_run")
+ROSTER: Final = (
+    "#roster"  # SetProperty target for roster-wide settings ("policy.budget_usd_per_run")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,13 @@ class RosterChanged:
 
 
 Event = (
-    NodeAdded | NodeRemoved | PropertyChanged | EdgeAdded | EdgeRemoved | EdgeChanged
-    | NodeMoved | NodeRenamed | RosterChanged
+    NodeAdded
+    | NodeRemoved
+    | PropertyChanged
+    | EdgeAdded
+    | EdgeRemoved
+    | EdgeChanged
+    | NodeMoved
+    | NodeRenamed
+    | RosterChanged
 )

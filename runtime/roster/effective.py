@@ -127,7 +127,7 @@ def is_high_impact(tool: m.Tool, server: m.McpServer | None = None) -> bool:
         return True
     if "state_change" in caps and RISK_ORDER[tool_risk(tool)] >= RISK_ORDER["high"]:
         return True
-    return tool.kind == "mcp" and tool_annotations(tool, server).destructive and bool(
+    return tool.kind == "mcp" and bool(tool_annotations(tool, server).destructive) and bool(
         caps & STATE_CAPS
     )
 

@@ -13,7 +13,7 @@ import difflib
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn, cast
 
 from runtime.roster.errors import RosterLoadError
 from runtime.roster.model import freeze
@@ -46,8 +46,14 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def fail(path: Path, message: str, *, expected: str | None = None, hint: str | None = None,
-         at_key: bool = False) -> None:
+def fail(
+    path: Path,
+    message: str,
+    *,
+    expected: str | None = None,
+    hint: str | None = None,
+    at_key: bool = False,
+) -> NoReturn:
     raise RosterLoadError(message, path=path, expected=expected, hint=hint, at_key=at_key)
 
 
@@ -57,26 +63,38 @@ def check_keys(raw: Mapping[str, Any], allowed: Sequence[str], path: Path, what:
             hint = did_you_mean(key, allowed) or (
                 "custom data belongs under 'extensions' with an x- prefix"
             )
-            fail((*path, key), f"unknown key {key!r} in {what}", hint=hint,
-                 expected="one of: " + ", ".join(allowed), at_key=True)
+            fail(
+                (*path, key),
+                f"unknown key {key!r} in {what}",
+                hint=hint,
+                expected="one of: " + ", ".join(allowed),
+                at_key=True,
+            )
 
 
 def expect_mapping(value: Any, path: Path, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        fail(path, f"{what} must be a mapping, found {type_name(value)}",
-             expected="key: value lines indented under it",
-             hint="indent the fields under this key, or write {} for an empty mapping")
-    return value
+        fail(
+            path,
+            f"{what} must be a mapping, found {type_name(value)}",
+            expected="key: value lines indented under it",
+            hint="indent the fields under this key, or write {} for an empty mapping",
+        )
+    return cast(dict[str, Any], value)
 
 
 def check_id(value: Any, path: Path, what: str) -> str:
     if not isinstance(value, str) or not ID_PATTERN.match(value):
         suggestion = slugify(str(value))
-        fail(path, f"{what} {value!r} is not a valid id",
-             expected="lowercase letters, digits and '-', starting with a letter, up to 63",
-             hint=f"use {suggestion!r}" if suggestion else None, at_key=True)
+        fail(
+            path,
+            f"{what} {value!r} is not a valid id",
+            expected="lowercase letters, digits and '-', starting with a letter, up to 63",
+            hint=f"use {suggestion!r}" if suggestion else None,
+            at_key=True,
+        )
     return value
 
 
@@ -91,10 +109,14 @@ def _number(value: Any, spec: PropSpec, path: Path, *, whole: bool) -> int | flo
     if not whole:
         ok = ok or isinstance(value, float)
     if not ok:
-        fail(path, f"expected {'a whole number' if whole else 'a number'}, found {type_name(value)}",
-             expected="a whole number such as 12" if whole else "a number such as 2.5",
-             hint="write a plain number without quotes" if isinstance(value, str)
-             else "write the number alone, without true/false or a list")
+        fail(
+            path,
+            f"expected {'a whole number' if whole else 'a number'}, found {type_name(value)}",
+            expected="a whole number such as 12" if whole else "a number such as 2.5",
+            hint="write a plain number without quotes"
+            if isinstance(value, str)
+            else "write the number alone, without true/false or a list",
+        )
     if isinstance(value, float) and not math.isfinite(value):
         fail(path, "expected a finite number", hint="write a number such as 10 or 2.5")
     if spec.minimum is not None and (
@@ -104,36 +126,58 @@ def _number(value: Any, spec: PropSpec, path: Path, *, whole: bool) -> int | flo
         fail(path, f"{value} is out of range", expected=f"{bound} {spec.minimum:g}")
     if spec.maximum is not None and value > spec.maximum:
         fail(path, f"{value} is out of range", expected=f"at most {spec.maximum:g}")
-    return value
+    return cast(int | float, value)
 
 
 def string_list(value: Any, path: Path) -> tuple[str, ...]:
     if isinstance(value, str):
-        fail(path, "expected a list, found text", expected="a list such as [a, b]",
-             hint=f"write it as a list: [{value}]")
+        fail(
+            path,
+            "expected a list, found text",
+            expected="a list such as [a, b]",
+            hint=f"write it as a list: [{value}]",
+        )
     if not isinstance(value, list):
-        fail(path, f"expected a list of text, found {type_name(value)}",
-             expected="a list such as [a, b]", hint="write the items in [ ] or as '- item' lines")
+        fail(
+            path,
+            f"expected a list of text, found {type_name(value)}",
+            expected="a list such as [a, b]",
+            hint="write the items in [ ] or as '- item' lines",
+        )
     for i, item in enumerate(value):
         if not isinstance(item, str):
-            fail((*path, i), f"expected text, found {type_name(item)}", expected="text",
-                 hint="quote it")
+            fail(
+                (*path, i),
+                f"expected text, found {type_name(item)}",
+                expected="text",
+                hint="quote it",
+            )
     return tuple(value)
 
 
-def read_value(spec: PropSpec, value: Any, path: Path) -> Any:  # noqa: C901 - one branch per type
+def read_value(spec: PropSpec, value: Any, path: Path) -> Any:
     t = spec.type
     if t in (PropType.STRING, PropType.MULTILINE, PropType.MODEL, PropType.ID_REF, PropType.URL):
         if not isinstance(value, str):
-            fail(path, f"expected text, found {type_name(value)}", expected="text",
-                 hint=f"quote it: {spec.name}: \"{value}\"" if isinstance(value, int | float | bool)
-                 else "write one line of text (use | for several lines)")
+            fail(
+                path,
+                f"expected text, found {type_name(value)}",
+                expected="text",
+                hint=f'quote it: {spec.name}: "{value}"'
+                if isinstance(value, int | float | bool)
+                else "write one line of text (use | for several lines)",
+            )
         return value
     if t is PropType.CHOICE:
         if not isinstance(value, str) or (spec.choices and value not in spec.choices):
             hint = did_you_mean(str(value), spec.choices) if isinstance(value, str) else None
-            fail(path, f"{type_name(value) if not isinstance(value, str) else repr(value)} is not allowed here",
-                 expected="one of: " + ", ".join(spec.choices), hint=hint)
+            fail(
+                path,
+                f"{repr(value) if isinstance(value, str) else type_name(value)} "
+                "is not allowed here",
+                expected="one of: " + ", ".join(spec.choices),
+                hint=hint,
+            )
         return value
     if t is PropType.INT:
         return _number(value, spec, path, whole=True)
@@ -141,9 +185,12 @@ def read_value(spec: PropSpec, value: Any, path: Path) -> Any:  # noqa: C901 - o
         return _number(value, spec, path, whole=False)
     if t is PropType.BOOL:
         if not isinstance(value, bool):
-            fail(path, f"expected true or false, found {type_name(value)}",
-                 expected="true or false",
-                 hint="write true or false (YAML 1.1 words like yes/no/on are text here)")
+            fail(
+                path,
+                f"expected true or false, found {type_name(value)}",
+                expected="true or false",
+                hint="write true or false (YAML 1.1 words like yes/no/on are text here)",
+            )
         return value
     if t in (PropType.STRING_LIST, PropType.PATH_LIST):
         return string_list(value, path)
@@ -151,23 +198,33 @@ def read_value(spec: PropSpec, value: Any, path: Path) -> Any:  # noqa: C901 - o
         items = string_list(value, path)
         for i, item in enumerate(items):
             if spec.choices and item not in spec.choices:
-                fail((*path, i), f"{item!r} is not a known {spec.name[:-1] or spec.name}",
-                     expected="one of: " + ", ".join(spec.choices),
-                     hint=did_you_mean(item, spec.choices))
+                fail(
+                    (*path, i),
+                    f"{item!r} is not a known {spec.name[:-1] or spec.name}",
+                    expected="one of: " + ", ".join(spec.choices),
+                    hint=did_you_mean(item, spec.choices),
+                )
             if item in items[:i]:
                 fail((*path, i), f"{item!r} is listed twice", hint="remove the repeat")
         return items
     if t is PropType.KEY_REF:
         if not isinstance(value, str) or not is_ref(value):
-            fail(path, "expected a key reference; the value here is not one (not shown)",
-                 expected="keyring:SERVICE/NAME or env:VAR",
-                 hint="store the key with `roster keys set NAME` and write keyring:agent-roster/NAME")
+            fail(
+                path,
+                "expected a key reference; the value here is not one (not shown)",
+                expected="keyring:SERVICE/NAME or env:VAR",
+                hint="store the key with `roster keys set NAME` and write "
+                "keyring:agent-roster/NAME",
+            )
         return value
     if t is PropType.SHA256:
         if not isinstance(value, str) or not _SHA256.match(value):
-            fail(path, f"expected a sha256 hex digest, found {type_name(value)}",
-                 expected="64 lowercase hex characters",
-                 hint="copy the digest the runtime reports for this server's tools/list")
+            fail(
+                path,
+                f"expected a sha256 hex digest, found {type_name(value)}",
+                expected="64 lowercase hex characters",
+                hint="copy the digest the runtime reports for this server's tools/list",
+            )
         return value
     if t is PropType.OBJECT:
         return freeze(expect_mapping(value, path, spec.name))
@@ -175,8 +232,12 @@ def read_value(spec: PropSpec, value: Any, path: Path) -> Any:  # noqa: C901 - o
 
 
 def read_props(
-    raw: Mapping[str, Any], specs: Sequence[PropSpec], path: Path, what: str,
-    *, extra: Sequence[str] = (),
+    raw: Mapping[str, Any],
+    specs: Sequence[PropSpec],
+    path: Path,
+    what: str,
+    *,
+    extra: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Typed values of the spec'd keys present in `raw` (None values count as unset)."""
     by_name = {spec.name: spec for spec in specs}
@@ -195,9 +256,13 @@ def read_extensions(value: Any, path: Path) -> Mapping[str, Any]:
     mapping = expect_mapping(value, path, "extensions")
     for key in mapping:
         if not key.startswith("x-"):
-            fail((*path, key), f"extension {key!r} needs a namespace",
-                 expected="a key starting with x-, e.g. x-claude-code",
-                 hint=f"rename it to 'x-{key}'", at_key=True)
+            fail(
+                (*path, key),
+                f"extension {key!r} needs a namespace",
+                expected="a key starting with x-, e.g. x-claude-code",
+                hint=f"rename it to 'x-{key}'",
+                at_key=True,
+            )
     return freeze(mapping)  # type: ignore[no-any-return]
 
 
@@ -208,8 +273,10 @@ def write_props(obj: Any, specs: Sequence[PropSpec]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for spec in specs:
         value = getattr(obj, spec.name)
-        if value is None or (value == "" and not spec.required) or (
-            value == () and spec.type is not PropType.OBJECT
+        if (
+            value is None
+            or (value == "" and not spec.required)
+            or (value == () and spec.type is not PropType.OBJECT)
         ):
             continue
         out[spec.name] = list(value) if isinstance(value, tuple) else thaw(value)

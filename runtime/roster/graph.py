@@ -24,7 +24,9 @@ SERVED_BY = "served_by"
 
 def build_graph(nodes: Mapping[str, m.Node], edges: Mapping[str, m.Edge]) -> nx.MultiDiGraph:
     graph: nx.MultiDiGraph = nx.MultiDiGraph()
-    graph.add_nodes_from((node_id, {"type": node.node_type.value}) for node_id, node in nodes.items())
+    graph.add_nodes_from(
+        (node_id, {"type": node.node_type.value}) for node_id, node in nodes.items()
+    )
     graph.add_edges_from(
         (edge.source, edge.target, edge_key, {"kind": edge.kind.value})
         for edge_key, edge in edges.items()

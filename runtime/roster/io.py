@@ -55,14 +55,18 @@ class SecretInRosterError(Exception):
 def _envelope(data: Any) -> int:
     if data is None:
         raise RosterLoadError(
-            "the file is empty", line=1, column=1,
+            "the file is empty",
+            line=1,
+            column=1,
             expected="a roster starting with 'format: agent-roster' and 'version: 1'",
             hint="create one with `roster new NAME --template support-triage`",
         )
     if not isinstance(data, dict):
         raise RosterLoadError(
             f"a roster is a mapping of sections, found {type(data).__name__}",
-            line=1, column=1, expected="format: agent-roster, version: 1, agents: ...",
+            line=1,
+            column=1,
+            expected="format: agent-roster, version: 1, agents: ...",
         )
     if data.get("format") != codec.FORMAT_NAME:
         found = data.get("format")
@@ -99,7 +103,9 @@ def _place(error: RosterLoadError, text: str | None, filename: str) -> RosterLoa
     return error
 
 
-def loads(data: bytes | str, *, filename: str = "<roster>", source: Path | None = None) -> LoadedRoster:
+def loads(
+    data: bytes | str, *, filename: str = "<roster>", source: Path | None = None
+) -> LoadedRoster:
     text: str | None = None
     try:
         text = yaml_read.decode(data) if isinstance(data, bytes) else data
@@ -120,8 +126,11 @@ def load_roster(path: str | Path) -> LoadedRoster:
         with path.open("rb") as handle:  # never more than the cap, even from /dev/zero
             data = handle.read(yaml_read.MAX_BYTES + 1)
     except FileNotFoundError:
-        raise RosterLoadError("file not found", file=str(path),
-                              hint="check the path; create a roster with `roster new`") from None
+        raise RosterLoadError(
+            "file not found",
+            file=str(path),
+            hint="check the path; create a roster with `roster new`",
+        ) from None
     except IsADirectoryError:
         raise RosterLoadError("this is a directory, not a roster file", file=str(path)) from None
     except OSError as exc:

@@ -46,7 +46,8 @@ def connection(
     kind = _TARGET_KIND.get(type(dst))
     if kind is None:
         return Legality(
-            None, "an agent cannot connect to an MCP server; connect it to one of the server's tools"
+            None,
+            "an agent cannot connect to an MCP server; connect it to one of the server's tools",
         )
     if source == target:
         return Legality(None, "an agent cannot delegate to itself")

@@ -15,7 +15,6 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
 
-
 # Unset fields are None: the file says only what the author wrote, and the
 # effective value (a roster default, the worst case for security fields) is
 # computed where it is used (effective.py). This keeps round trips exact.

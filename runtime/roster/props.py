@@ -10,13 +10,13 @@ appear here: the designer maps semantic types to widgets in one factory.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from runtime.roster import model as m
 
 
-class PropType(str, Enum):
+class PropType(StrEnum):
     STRING = "string"
     MULTILINE = "multiline"
     INT = "int"
@@ -54,8 +54,12 @@ class PropSpec:
         if self.label:
             return self.label
         words = self.name
-        for suffix, unit in (("_usd_per_run", " per run (USD)"), ("_usd", " (USD)"),
-                             ("_s", " (s)"), ("_mb", " (MiB)")):
+        for suffix, unit in (
+            ("_usd_per_run", " per run (USD)"),
+            ("_usd", " (USD)"),
+            ("_s", " (s)"),
+            ("_mb", " (MiB)"),
+        ):
             if words.endswith(suffix):
                 words = words.removesuffix(suffix).replace("_", " ") + unit
                 break
@@ -87,7 +91,12 @@ AGENT_PROPS = (
     P("budget_usd", T.NUMBER, "spend limit per task in USD", minimum=0),
     P("max_parallel_delegations", T.INT, "delegations it may run at once", minimum=1, maximum=256),
     P("clearance", T.CHOICE, "highest data classification it may see", choices=m.CLASSIFICATIONS),
-    P("permission_mode", T.CHOICE, "dontAsk denies anything that would ask", choices=m.PERMISSION_MODES),
+    P(
+        "permission_mode",
+        T.CHOICE,
+        "dontAsk denies anything that would ask",
+        choices=m.PERMISSION_MODES,
+    ),
 )
 
 TOOL_PROPS = (
@@ -96,7 +105,12 @@ TOOL_PROPS = (
     P("description", T.MULTILINE, "what the tool does, as shown to the model"),
     P("server", T.ID_REF, "the MCP server that provides it", ref_section="mcp_servers"),
     P("tool", T.STRING, "the tool's name on its MCP server"),
-    P("capabilities", T.TAGS, "what the tool can do; drives the governance checks", choices=m.CAPABILITIES),
+    P(
+        "capabilities",
+        T.TAGS,
+        "what the tool can do; drives the governance checks",
+        choices=m.CAPABILITIES,
+    ),
     P("risk", T.CHOICE, "impact if misused", choices=m.RISKS),
     P("data", T.CHOICE, "the most sensitive data the tool holds", choices=m.CLASSIFICATIONS),
     P("vetted", T.BOOL, "reviewed and approved for use"),
@@ -124,8 +138,19 @@ TOOL_PROPS = (
 HUMAN_PROPS = (
     P("name", T.STRING, "display name"),
     P("role", T.MULTILINE, "who this is and what they approve"),
-    P("timeout_s", T.NUMBER, "how long a request waits for an answer", minimum=0, exclusive_minimum=True),
-    P("on_timeout", T.CHOICE, "what an unanswered request does (never allow)", choices=m.ON_TIMEOUT),
+    P(
+        "timeout_s",
+        T.NUMBER,
+        "how long a request waits for an answer",
+        minimum=0,
+        exclusive_minimum=True,
+    ),
+    P(
+        "on_timeout",
+        T.CHOICE,
+        "what an unanswered request does (never allow)",
+        choices=m.ON_TIMEOUT,
+    ),
     P("backup", T.ID_REF, "who gets it on escalate", ref_section="humans"),
     P("max_requests_per_run", T.INT, "approval requests per run before it is too many", minimum=1),
 )
@@ -147,12 +172,23 @@ GRANT_PROPS = (
 )
 
 DELEGATION_PROPS = (
-    P("max_rounds", T.INT, "round trips allowed on this edge (bounds a cycle)", minimum=1, maximum=100),
+    P(
+        "max_rounds",
+        T.INT,
+        "round trips allowed on this edge (bounds a cycle)",
+        minimum=1,
+        maximum=100,
+    ),
 )
 
 DEFAULTS_PROPS = (
     P("model", T.MODEL, "model for agents that do not name one"),
-    AGENT_PROPS[5], AGENT_PROPS[6], AGENT_PROPS[7], AGENT_PROPS[8], AGENT_PROPS[9], AGENT_PROPS[10],
+    AGENT_PROPS[5],
+    AGENT_PROPS[6],
+    AGENT_PROPS[7],
+    AGENT_PROPS[8],
+    AGENT_PROPS[9],
+    AGENT_PROPS[10],
 )
 
 POLICY_PROPS = (

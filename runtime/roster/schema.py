@@ -25,7 +25,7 @@ REF_REGEX = (r"^(keyring:[A-Za-z0-9][A-Za-z0-9._-]{0,127}/[A-Za-z0-9][A-Za-z0-9.
              r"|env:[A-Za-z_][A-Za-z0-9_]{0,254})$")
 
 
-def _prop(spec: p.PropSpec) -> dict[str, Any]:  # noqa: C901 - one branch per type
+def _prop(spec: p.PropSpec) -> dict[str, Any]:
     t = spec.type
     out: dict[str, Any]
     if t in (p.PropType.STRING, p.PropType.MULTILINE, p.PropType.MODEL, p.PropType.URL):

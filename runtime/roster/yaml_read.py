@@ -44,9 +44,18 @@ _NULLS: Final = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE: Final = frozenset({"true", "True", "TRUE"})
 _FALSE: Final = frozenset({"false", "False", "FALSE"})
 _SPECIAL_FLOATS: Final = {
-    ".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".Inf": math.inf,
-    "+.Inf": math.inf, "-.Inf": -math.inf, ".INF": math.inf, "+.INF": math.inf,
-    "-.INF": -math.inf, ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan,
+    ".inf": math.inf,
+    "+.inf": math.inf,
+    "-.inf": -math.inf,
+    ".Inf": math.inf,
+    "+.Inf": math.inf,
+    "-.Inf": -math.inf,
+    ".INF": math.inf,
+    "+.INF": math.inf,
+    "-.INF": -math.inf,
+    ".nan": math.nan,
+    ".NaN": math.nan,
+    ".NAN": math.nan,
 }
 _STD_TAGS: Final = frozenset(
     {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
@@ -172,7 +181,7 @@ def parse(text: str) -> Any:
         ) from None
 
 
-def _build(text: str) -> Any:  # noqa: C901 - one flat event loop is the fast path
+def _build(text: str) -> Any:
     stack: list[tuple[Any, bool, Any, bool, Any, Any]] = []
     start_mark: Any = None  # where the collection being built began
     current: Any = None
@@ -258,7 +267,8 @@ def _anchor_error(event: Any) -> RosterLoadError:
 def _check_key(value: Any, mapping: dict[Any, Any], mark: Any, plain: bool) -> None:
     if isinstance(value, dict | list):
         error = _error(
-            f"mapping keys must be text, found a {'list' if isinstance(value, list) else 'mapping'}",
+            "mapping keys must be text, found a "
+            + ("list" if isinstance(value, list) else "mapping"),
             mark,
             hint="use a plain name as the key; '? [a, b]' complex keys are not allowed",
         )
@@ -310,8 +320,9 @@ def position_index(text: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
             frame = frames[-1]
             if frame[1]:
                 if frame[3] is None:  # this event is a key
-                    frame[3] = event.value if kind is ev.ScalarEvent else "?"
-                    index[(*frame[0], frame[3])] = mark
+                    name: str | int = event.value if kind is ev.ScalarEvent else "?"
+                    frame[3] = name
+                    index[(*frame[0], name)] = mark
                     continue
                 path = (*frame[0], frame[3])
                 index.setdefault((*path, "="), mark)

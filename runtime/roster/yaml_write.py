@@ -23,9 +23,12 @@ INDENT: Final = "  "
 
 # Conservative: a plain scalar must start with a letter, digit or one of a few safe
 # characters and contain nothing that YAML gives a meaning to in flow or block context.
-_PLAIN = re.compile(r"(?:[A-Za-z0-9_./$(]|-(?=[A-Za-z0-9_]|-[A-Za-z0-9_]))[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*\Z")
+_PLAIN = re.compile(
+    r"(?:[A-Za-z0-9_./$(]|-(?=[A-Za-z0-9_]|-[A-Za-z0-9_]))[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*\Z"
+)
 _PLAIN_FLOW = re.compile(
-    r"(?:[A-Za-z0-9_./$(]|-(?=[A-Za-z0-9_]|-[A-Za-z0-9_]))[A-Za-z0-9_./()$+@=^~%'-]*(?: [A-Za-z0-9_./()$+@=^~%'-]+)*\Z"
+    r"(?:[A-Za-z0-9_./$(]|-(?=[A-Za-z0-9_]|-[A-Za-z0-9_]))"
+    r"[A-Za-z0-9_./()$+@=^~%'-]*(?: [A-Za-z0-9_./()$+@=^~%'-]+)*\Z"
 )
 # Words YAML 1.1 readers (PyYAML, many tools) resolve to booleans or null.
 _YAML11_SPECIAL: Final = frozenset(
@@ -176,7 +179,7 @@ def _emit_sequence(out: list[str], items: list[Any], indent: str) -> None:
             nested: list[str] = []
             _emit_mapping(nested, item, indent + INDENT)
             first = nested[0]
-            nested[0] = f"{indent}- {first[len(indent) + len(INDENT):]}"
+            nested[0] = f"{indent}- {first[len(indent) + len(INDENT) :]}"
             out.extend(nested)
         else:
             _emit_value(out, f"{indent}-", item, indent)

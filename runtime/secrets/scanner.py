@@ -97,13 +97,14 @@ _RULES: Final[tuple[_Rule, ...]] = (
     _rule("github-token", _GITHUB, r"(?P<prefix>github_pat_)[A-Za-z0-9_]{60,255}"),
     _rule("gitlab-token", "a GitLab personal access token", rf"(?P<prefix>glpat-){_KEY}{{20,}}"),
     _rule("slack-token", "a Slack token",
-          r"(?P<prefix>xox[abprs]-)(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{10,}"),
+          r"(?P<prefix>xox[abprs]-)(?=[A-Za-z0-9-]{0,255}\d)[A-Za-z0-9-]{10,255}"),
     _rule("huggingface-token", "a Hugging Face token", r"(?P<prefix>hf_)[A-Za-z0-9]{30,}"),
     _rule("stripe-secret-key", "a Stripe secret key",
           r"(?P<prefix>[rs]k_(?:live|prod)_)[A-Za-z0-9]{10,99}", "k_live_", "k_prod_"),
     _rule("google-api-key", "a Google API key", rf"(?P<prefix>AIza){_KEY}{{35}}{_END}"),
     _rule("jwt", "a JSON Web Token",
-          r"(?P<prefix>eyJ)[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.(?:[A-Za-z0-9_-]{10,}={0,2})?",
+          r"(?P<prefix>eyJ)[A-Za-z0-9_-]{10,1024}+\.eyJ[A-Za-z0-9_-]{10,8192}+\."
+          r"(?:[A-Za-z0-9_-]{10,1024}+={0,2})?",
           min_entropy=0.0),
 )
 
@@ -120,11 +121,12 @@ _CREDENTIAL_KEY: Final = re.compile(r"(?i)key|token|secret|passw|auth(?!or)|bear
 _DIGEST_KEY: Final = re.compile(
     r"(?i)sha(?:\d+|(?![a-z]))|digest|checksum|fingerprint|integrity|(?<![a-z])hash(?:es)?(?![a-z])"
 )
-_BEARER_AT: Final = re.compile(r"bearer[ \t]+(?P<secret>[a-z0-9._~+/-]{12,}=*)")
+# Values are capped (possessive, no backtracking) so a long run costs O(cap) per keyword.
+_BEARER_AT: Final = re.compile(r"bearer[ \t]+(?P<secret>[a-z0-9._~+/-]{12,512}+=*)")
 _NAME_AT: Final = re.compile(r"[a-z][\w.-]{0,63}+")  # possessive: no backtracking
 _VALUE_AFTER: Final = re.compile(
     r"(?:\\?[\"'])?[ \t]*(?:=>|:=|=|:)[ \t]*(?:\\?[\"'])?"
-    r"(?:(?:bearer|basic|token)[ \t]+)?(?P<secret>[^\s\\\"'`,;(){}\[\]<>]+)"
+    r"(?:(?:bearer|basic|token)[ \t]+)?(?P<secret>[^\s\\\"'`,;(){}\[\]<>]{1,512}+)"
 )
 _MIN_VALUE_LEN: Final = 12
 _MIN_VALUE_ENTROPY: Final = 3.0
@@ -344,8 +346,8 @@ def _scan_assignments(text: str, lowered: str, out: _Collector) -> None:
                 continue
             name = _identifier_before(text, at) + lowered[at:name_end]
         start, end = m.span("secret")
-        if end - start < _MIN_VALUE_LEN:
-            continue
+        if not _MIN_VALUE_LEN <= end - start < 512:
+            continue  # too short, or too long for a credential (the token scan sees it)
         raw = text[start:end]
         value = raw.rstrip(".!?:")  # the end of a sentence
         if _PLAIN_WORD.fullmatch(value) or _claims_reference(value) or _is_placeholder(raw):

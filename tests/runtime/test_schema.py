@@ -15,17 +15,37 @@ from runtime.roster.schema import schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "resources" / "schema" / "roster.schema.json"
-GOOD = sorted([*ROOT.glob("resources/samples/*.roster.yaml"),
-               *ROOT.glob("resources/templates/*.roster.yaml"),
-               *ROOT.glob("tests/golden/v*/*.yaml")])
+GOOD = sorted(
+    [
+        *ROOT.glob("resources/samples/*.roster.yaml"),
+        *ROOT.glob("resources/templates/*.roster.yaml"),
+        *ROOT.glob("tests/golden/v*/*.yaml"),
+    ]
+)
 BAD = sorted((ROOT / "tests" / "fixtures" / "bad").glob("*.yaml"))
 
 # Loader refusals JSON Schema cannot express: they are about the YAML text or about the
 # relation between values, not the shape of the data.
 OUTSIDE_SCHEMA = (
-    "duplicate", "alias", "anchor", "merge", "tag", "nest", "document", "utf-8", "control",
-    "too large", "already used", "listed twice", "not valid", "invalid yaml", "empty",
-    "newer", "older", "reference", "config",
+    "duplicate",
+    "alias",
+    "anchor",
+    "merge",
+    "tag",
+    "nest",
+    "document",
+    "utf-8",
+    "control",
+    "too large",
+    "already used",
+    "listed twice",
+    "not valid",
+    "invalid yaml",
+    "empty",
+    "newer",
+    "older",
+    "reference",
+    "config",
     "no integer 'version'",  # JSON Schema counts 1.0 as an integer; the loader does not
 )
 
@@ -37,7 +57,8 @@ def _validator() -> jsonschema.Draft202012Validator:
 def test_the_shipped_schema_is_the_generated_one() -> None:
     assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text(), (
         "resources/schema/roster.schema.json is stale: run "
-        "`roster schema -o resources/schema/roster.schema.json`")
+        "`roster schema -o resources/schema/roster.schema.json`"
+    )
 
 
 def test_the_schema_is_valid_draft_2020_12() -> None:
@@ -64,4 +85,6 @@ def test_bad_fixtures_that_are_plain_data_are_refused_by_both(path: Path) -> Non
     message = str(refused.value).lower()
     if any(word in message for word in OUTSIDE_SCHEMA):
         pytest.skip("a refusal about the text or about relations, outside JSON Schema")
-    assert list(_validator().iter_errors(data)), f"schema accepts what the loader refuses: {message}"
+    assert list(_validator().iter_errors(data)), (
+        f"schema accepts what the loader refuses: {message}"
+    )

@@ -97,7 +97,7 @@ class IncrementalChecker:
         self._touch(*(node.id for node in self.document.nodes.values()
                       if isinstance(node, m.Tool) and node.server == server_id))
 
-    def _on_event(self, event: e.Event) -> None:  # noqa: C901 - one branch per event
+    def _on_event(self, event: e.Event) -> None:
         if isinstance(event, e.EdgeAdded | e.EdgeRemoved):
             edge = event.edge
             self._touch(edge.source, edge.target)

@@ -438,7 +438,7 @@ def test_server_that_never_answers_initialize_times_out(tmp_path: Path) -> None:
     assert result.is_error
     assert "did not answer initialize and tools/list within 1 s" in result.content
     assert "adder: hanging before initialize" in result.content  # the stderr tail
-    assert 1.0 <= elapsed < 2.0
+    assert 1.0 <= elapsed < 3.0  # the timeout, not the 4 s a graceful stop could take
     assert len(pids) == 1 and gone(pids[0])
 
 
