@@ -9,7 +9,7 @@ Detection layers, most specific first (a later hit overlapping an earlier one is
 provider patterns (gitleaks-style), a credential-like name with a value (`api_key: ...`,
 `Bearer ...`), and high-entropy base64-like tokens. Our own credential references
 (`keyring:SERVICE/NAME`, `env:VAR`), placeholders, digests, UUIDs, URLs, paths and slugs
-are not secrets. Pure Python; about 80 ms for a 1.6 MB roster.
+are not secrets. Pure Python; about 0.1 s of CPU for a 1.6 MB roster.
 """
 
 from __future__ import annotations
