@@ -391,7 +391,7 @@ def _reordered(content: RosterContent, seed: int) -> RosterContent:
 
 # Rules whose findings are known to depend on order; each has a strict xfail below that
 # pins the bug, and leaves this set when it is fixed.
-ORDER_DEPENDENT_RULES = frozenset({"R04"})
+ORDER_DEPENDENT_RULES: frozenset[str] = frozenset()
 
 
 def _order_free_findings(content: RosterContent) -> set[Any]:
@@ -424,14 +424,6 @@ agents:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: checks/rules/structure.py _cyclic_width picks the parent of an agent reached "
-    "through a delegation cycle by node order, so R04's witness path, knob and YAML path "
-    "change when the nodes are listed in reverse (x → y ×3 → t becomes x → z ×4 → t, which "
-    "is not even a path: x does not delegate to z); when fixed, drop R04 from "
-    "ORDER_DEPENDENT_RULES",
-)
 def test_fan_out_finding_through_a_cycle_does_not_depend_on_node_order() -> None:
     content = io.loads(FAN_OUT_THROUGH_A_CYCLE).content
     reversed_nodes = RosterContent(content.meta, dict(reversed(content.nodes.items())),

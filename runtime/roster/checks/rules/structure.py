@@ -104,12 +104,27 @@ def _cyclic_width(
         factor = 1
         for x in members[c]:
             factor = min(factor * fx.agent_parallel(agents[x], ctx.meta), WIDTH_CAP)
-        for d, via in dag[c].items():
+        for d, via in sorted(dag[c].items()):
             spread = min(here * factor, WIDTH_CAP)
             if spread > scc_width.get(d, 0):
                 scc_width[d], came[d] = spread, via
     width = {x: scc_width.get(comp[x], 0) for x in agents}
-    parent = {x: came[comp[x]] for x in agents if comp[x] in came}
+    # Each agent's parent is a real delegator of it, chosen by id so that the witness path
+    # does not depend on the order nodes are listed in: one from the component the width
+    # came through when there is one, else a delegator inside its own cycle.
+    delegators: dict[str, list[str]] = {}
+    for es in children.values():
+        for e in es:
+            delegators.setdefault(e.target, []).append(e.source)
+    parent: dict[str, str] = {}
+    for x in agents:
+        if comp[x] not in came:
+            continue
+        upstream = comp[came[comp[x]]]
+        direct = [d for d in delegators.get(x, []) if comp[d] == upstream]
+        inside = [d for d in delegators.get(x, []) if comp[d] == comp[x]]
+        chosen = min(direct) if direct else (min(inside) if inside else came[comp[x]])
+        parent[x] = chosen
     return {x: w for x, w in width.items() if w}, parent
 
 
@@ -121,13 +136,15 @@ def _components(
     graph: nx.DiGraph = nx.DiGraph()
     graph.add_nodes_from(children)
     graph.add_edges_from((e.source, e.target) for es in children.values() for e in es)
-    members = [sorted(c) for c in nx.strongly_connected_components(graph)]
+    members = sorted(sorted(c) for c in nx.strongly_connected_components(graph))
     comp = {x: i for i, c in enumerate(members) for x in c}
     dag: list[dict[int, str]] = [{} for _ in members]
     for es in children.values():
         for e in es:
             if comp[e.source] != comp[e.target]:
-                dag[comp[e.source]].setdefault(comp[e.target], e.source)
+                current = dag[comp[e.source]].get(comp[e.target])
+                if current is None or e.source < current:  # by id: independent of order
+                    dag[comp[e.source]][comp[e.target]] = e.source
     return comp, members, dag
 
 
