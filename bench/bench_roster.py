@@ -29,11 +29,11 @@ minutes of CPU on the 2-core box, and every table prints n, the samples
 actually taken:
 
 - Full check on a fresh roster: at least 20 (S), 10 (M, L) or 3 (XL) timed
-  runs, up to 20 while its budget (5, 5, 12 s) lasts.
+  runs, up to 20 while its budget (5, 3, 12 s) lasts.
 - XL: no warm-up (the code is warm from the smaller sizes in the same
-  process) and 3 timed runs; the re-check stops after 15 s once 10 edits are
-  in, with 2 naive full re-checks; no parse/decode breakdown.
-- The re-check at S/M/L stops after 5/6/12 s once 20 edits are in; naive
+  process) and 3 timed runs; the re-check stops after 8 s once 6 edits are
+  in, with 1 naive full re-check; no parse/decode breakdown.
+- The re-check at S/M/L stops after 5/5/10 s once 20 edits are in; naive
   full re-checks run in the first half of that budget.
 - Baselines run under a time budget: one untimed run, then more only while
   the budget lasts; a baseline slower than its budget is a single cold run.
@@ -72,7 +72,7 @@ from runtime.roster import codec, io, yaml_read, yaml_write
 from runtime.roster import edits as e
 from runtime.roster import model as m
 from runtime.roster.catalog import load_catalog
-from runtime.roster.checks.base import Rule
+from runtime.roster.checks.base import Finding, Rule
 from runtime.roster.checks.context import CheckContext
 from runtime.roster.checks.engine import (
     IncrementalChecker,
@@ -123,28 +123,28 @@ def plan_for(size: str, *, quick: bool, slow_baselines: bool) -> Plan:
         )
     if size == "XL":
         return Plan(
-            warmup=0, iterations=3, check_min=3, check_budget_s=0.0, edits=200, min_edits=10,
-            naive_edits=2, recheck_budget_s=15.0, c_budget_s=1.0 if slow_baselines else None,
+            warmup=0, iterations=3, check_min=3, check_budget_s=0.0, edits=200, min_edits=6,
+            naive_edits=1, recheck_budget_s=8.0, c_budget_s=1.0 if slow_baselines else None,
             breakdown_budget_s=None, pure_budget_s=0.5 if slow_baselines else None,
             ruamel=slow_baselines, aux_budget_s=1.0, per_rule=False, same_objects=False,
         )
     if size == "L":
         return Plan(
             warmup=3, iterations=20, check_min=10, check_budget_s=12.0, edits=200, min_edits=20,
-            naive_edits=200, recheck_budget_s=12.0, c_budget_s=3.0, breakdown_budget_s=1.0,
+            naive_edits=200, recheck_budget_s=10.0, c_budget_s=2.0, breakdown_budget_s=1.0,
             pure_budget_s=0.5 if slow_baselines else None, ruamel=slow_baselines,
-            aux_budget_s=4.0, per_rule=True,
+            aux_budget_s=1.5, per_rule=True,
         )
     if size == "M":
         return Plan(
-            warmup=3, iterations=20, check_min=10, check_budget_s=5.0, edits=200, min_edits=20,
-            naive_edits=200, recheck_budget_s=6.0, c_budget_s=3.0, breakdown_budget_s=1.0,
+            warmup=3, iterations=20, check_min=10, check_budget_s=3.0, edits=200, min_edits=20,
+            naive_edits=200, recheck_budget_s=5.0, c_budget_s=3.0, breakdown_budget_s=1.0,
             pure_budget_s=0.5, ruamel=slow_baselines, aux_budget_s=2.0, per_rule=False,
         )
     return Plan(
         warmup=3, iterations=20, check_min=20, check_budget_s=5.0, edits=200, min_edits=20,
         naive_edits=200, recheck_budget_s=5.0, c_budget_s=2.0, breakdown_budget_s=1.0,
-        pure_budget_s=3.0, ruamel=True, aux_budget_s=2.0, per_rule=False,
+        pure_budget_s=1.5, ruamel=True, aux_budget_s=2.0, per_rule=False,
     )
 
 
@@ -160,6 +160,11 @@ TARGETS: tuple[tuple[str, str, str, str, float], ...] = (
 
 
 # ---------------------------------------------------------------- load and save
+
+
+def _compare(ours: h.Stats, baseline: h.Stats) -> dict[str, Any]:
+    return {"stats": baseline, "ratio": h.ratio(ours, baseline),
+            "ratio_cpu": h.ratio(ours, baseline, cpu=True)}
 
 
 def _baseline(fn: Callable[[], object], plan: Plan, budget_s: float) -> h.Stats:
@@ -198,8 +203,8 @@ def bench_load(text: str, plan: Plan) -> tuple[list[h.Row], dict[str, Any]]:
 
     def baseline(label: str, key: str, fn: Callable[[], object], budget: float) -> None:
         stats = _baseline(fn, plan, budget)
-        rows.append(h.Row(label, stats, h.ratio(ours, stats)))
-        out["baselines"][key] = {"stats": stats, "ratio": h.ratio(ours, stats)}
+        rows.append(h.Row(label, stats, ours=ours))
+        out["baselines"][key] = _compare(ours, stats)
 
     baseline("PyYAML CSafeLoader (libyaml)", "pyyaml_c",
              lambda: yaml.load(text, Loader=yaml.CSafeLoader), plan.c_budget_s or 0.0)
@@ -235,8 +240,8 @@ def bench_save(
 
     def baseline(label: str, key: str, dumper: Any, budget: float) -> None:
         stats = _baseline(lambda: dump(dumper), plan, budget)
-        rows.append(h.Row(label, stats, h.ratio(ours, stats)))
-        out["baselines"][key] = {"stats": stats, "ratio": h.ratio(ours, stats)}
+        rows.append(h.Row(label, stats, ours=ours))
+        out["baselines"][key] = _compare(ours, stats)
 
     if plan.c_budget_s is not None:
         baseline("PyYAML CSafeDumper (libyaml)", "pyyaml_c", yaml.CSafeDumper, plan.c_budget_s)
@@ -280,12 +285,18 @@ def fresh_copy(content: codec.RosterContent) -> codec.RosterContent:
 def bench_check(content: codec.RosterContent, plan: Plan, *, per_rule: bool
                 ) -> tuple[list[h.Row], dict[str, Any], list[h.Row]]:
     load_catalog()  # cached; keep the file read out of the timings
-    ours = h.measure_each(lambda: fresh_copy(content), check_roster, warmup=plan.warmup,
+    last: list[list[Finding]] = []
+
+    def check(fresh: codec.RosterContent) -> None:
+        last[:] = [check_roster(fresh)]
+
+    ours = h.measure_each(lambda: fresh_copy(content), check, warmup=plan.warmup,
                           iterations=plan.iterations, budget_s=plan.check_budget_s,
                           min_iterations=plan.check_min)
-    findings = check_roster(content)  # also fills the identity memos for the next row
+    findings = last[0]
     warm = None
     if plan.same_objects:
+        check_roster(content)  # fills the identity memos for the same objects
         warm = h.measure(lambda: check_roster(content), warmup=0, iterations=plan.iterations,
                          budget_s=plan.aux_budget_s, min_iterations=2)
     ref = h.measure(lambda: networkx_reference(content), warmup=min(plan.warmup, 1),
@@ -301,12 +312,12 @@ def bench_check(content: codec.RosterContent, plan: Plan, *, per_rule: bool
     if warm is not None:
         rows.append(h.Row("check_roster again, same objects", warm,
                           note="identity memos (R15) hit; not what opening a file costs"))
-    rows.append(h.Row("networkx reference pass", ref, h.ratio(ours, ref),
+    rows.append(h.Row("networkx reference pass", ref, ours=ours,
                       note="graph build + DAG test + reachability; not a rule set"))
     out: dict[str, Any] = {
         "ours": ours, "same_objects": warm, "context": ctx_stats, "findings": len(findings),
         "findings_by_rule": dict(sorted(by_rule.items())),
-        "baselines": {"networkx_reference": {"stats": ref, "ratio": h.ratio(ours, ref)}},
+        "baselines": {"networkx_reference": _compare(ours, ref)},
     }
     rule_rows: list[h.Row] = []
     if per_rule:
@@ -462,7 +473,7 @@ def bench_recheck(content: codec.RosterContent, plan: Plan, seed: int
     rows = [
         h.Row("apply + IncrementalChecker.findings (ours)", incremental),
         h.Row("  of which findings() alone", stats(recheck_only)),
-        h.Row("apply + check_roster(content()) (naive)", naive_stats, r,
+        h.Row("apply + check_roster(content()) (naive)", naive_stats, ours=incremental,
               note=f"p95 ratio {p95_ratio:.1f}×"),
         h.Row("  of which check_roster alone", stats(full_only)),
     ]
@@ -474,6 +485,7 @@ def bench_recheck(content: codec.RosterContent, plan: Plan, seed: int
         "naive": naive_stats,
         "naive_check_only": stats(full_only),
         "ratio_p50": r,
+        "ratio_p50_cpu": h.ratio(incremental, naive_stats, cpu=True),
         "ratio_p95": p95_ratio,
         "per_edit_kind": {k: stats(v) for k, v in sorted(per_kind.items())},
         "incremental_matches_full": differing == 0,

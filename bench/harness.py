@@ -13,7 +13,8 @@ shared machine where other jobs compete for the cores, wall-clock times
 inflate but CPU times barely move, so `cpu_p50` tells noise from regressions.
 
 `ratio(ours, baseline)` is baseline p50 / our p50: above 1 means we are
-faster. Results go to bench/results/<name>.json (git-ignored).
+faster; tables show it for wall-clock and CPU time. Results go to
+bench/results/<name>.json (git-ignored).
 """
 
 from __future__ import annotations
@@ -170,11 +171,15 @@ def measure_each(
     return timer.stats()
 
 
-def ratio(ours: Stats, baseline: Stats) -> float:
-    """Baseline p50 / our p50: 5.0 means we are 5× faster, 0.5 means 2× slower."""
-    if not ours.p50 or math.isnan(ours.p50) or math.isnan(baseline.p50):
+def ratio(ours: Stats, baseline: Stats, *, cpu: bool = False) -> float:
+    """Baseline p50 / our p50: 5.0 means we are 5× faster, 0.5 means 2× slower.
+
+    With `cpu`, the same ratio of CPU-time p50s: steadier when other jobs share the box.
+    """
+    mine, theirs = (ours.cpu_p50, baseline.cpu_p50) if cpu else (ours.p50, baseline.p50)
+    if not mine or math.isnan(mine) or math.isnan(theirs):
         return math.nan
-    return baseline.p50 / ours.p50
+    return theirs / mine
 
 
 def format_ms(value: float) -> str:
@@ -199,19 +204,32 @@ def format_ratio(value: float | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One line of a result table; `ratio` is vs the table's baseline, `note` is free text."""
+    """One line of a result table.
+
+    A baseline row gives either `ratio` (ours vs this row, precomputed) or `ours`,
+    the stats it is compared with; with `ours` the table shows the wall-clock and
+    the CPU-time ratio.
+    """
 
     label: str
     stats: Stats
     ratio: float | None = None
     note: str = ""
+    ours: Stats | None = None
+
+    def ratios(self) -> str:
+        if self.ours is None:
+            return format_ratio(self.ratio)
+        wall = format_ratio(ratio(self.ours, self.stats))
+        cpu = ratio(self.ours, self.stats, cpu=True)
+        return f"{wall} (cpu {format_ratio(cpu)})" if not math.isnan(cpu) else wall
 
 
 def format_table(title: str, rows: Sequence[Row]) -> str:
     head = ("", "p50 ms", "p95 ms", "cpu p50", "n", "ours vs this", "")
     body = [
         (r.label, format_ms(r.stats.p50), format_ms(r.stats.p95), format_ms(r.stats.cpu_p50),
-         str(r.stats.n), format_ratio(r.ratio), r.note)
+         str(r.stats.n), r.ratios(), r.note)
         for r in rows
     ]
     widths = [max(len(line[i]) for line in (head, *body)) for i in range(len(head))]

@@ -28,6 +28,7 @@ from designer.canvas.scene import RosterScene
 from designer.canvas.view import RosterView
 from designer.controller import RosterController
 from designer.files import FileService
+from designer.keys.paste import PasteGuard
 from designer.panels.inspector import InspectorPanel
 from designer.panels.overview import OverviewPanel
 from designer.panels.palette import PalettePanel
@@ -40,6 +41,7 @@ from runtime.roster.catalog import load_catalog
 from runtime.roster.errors import RosterLoadError
 from runtime.roster.io import SecretInRosterError
 from runtime.roster.summary import summarize
+from runtime.secrets.keystore import KeyStore, SessionKeys
 
 APP_NAME = "Agent Roster"
 FILE_FILTER = "Rosters (*.roster.yaml *.yaml *.yml);;All files (*)"
@@ -66,6 +68,9 @@ class MainWindow(QMainWindow):
         self.problems.default_acknowledger = str(self.settings.value("user/name", ""))
         self.overview = OverviewPanel(self.view, self)
         self.status = StatusSummary(self.statusBar())
+        self.key_store = KeyStore()  # no keyring I/O until a worker calls it
+        self.session_keys = SessionKeys()  # keys kept in memory for this run only
+        self.paste_guard = PasteGuard(self, lambda: self.key_store, self.session_keys)
         self._docks: dict[str, QDockWidget] = {}
         self._sized_docks = False
         self._add_dock("palette", "Palette", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -139,6 +144,9 @@ class MainWindow(QMainWindow):
             "Ctrl+L",
             "Arrange nodes left to right by delegation depth",
         )
+        self.act_api_keys = self._action(
+            "API &Keys…", self.open_api_keys, None, "Store, replace, delete and check API keys"
+        )
         self.act_legend = self._action("Edge &Legend", self.show_legend)
         self.act_about = self._action("&About Agent Roster", self.about)
 
@@ -177,6 +185,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         for dock in self._docks.values():
             view_menu.addAction(dock.toggleViewAction())
+        settings_menu = bar.addMenu("&Settings")
+        settings_menu.addAction(self.act_api_keys)
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.act_legend, self.act_about])
         toolbar = self.addToolBar("Main")
@@ -214,6 +224,8 @@ class MainWindow(QMainWindow):
         )
         self.files.read_only_changed.connect(lambda read_only: self._update_title())
         self.welcome.template_requested.connect(self.open_template)
+        self.inspector.secret_captured.connect(self.paste_guard.offer)
+        self.paste_guard.finished.connect(self.status.flash)
 
     # ------------------------------------------------------------ state
 
@@ -484,6 +496,16 @@ class MainWindow(QMainWindow):
         from designer.export import export_canvas
 
         export_canvas(self, kind)
+
+    def open_api_keys(self) -> None:
+        from designer.keys.dialog import ApiKeysDialog
+
+        dialog = ApiKeysDialog(
+            self.key_store, self, controller=self.controller, session=self.session_keys
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.api_keys_dialog = dialog
+        dialog.open()
 
     def show_legend(self) -> None:
         from designer.panels.legend import legend_html

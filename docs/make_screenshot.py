@@ -4,6 +4,8 @@
 
 Runs the real main window offscreen (or on the current display), opens the
 roster, fits it in view, lets the event loop settle, and grabs the window.
+`render(..., inspect=fn)` calls `fn(window)` after the grab and before the
+window closes, so a test can check what was shown (tests/designer/test_screenshot.py).
 """
 
 from __future__ import annotations
@@ -11,13 +13,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def render(roster: Path, out: Path, size: tuple[int, int] = (1600, 1000)) -> Path:
+def render(roster: Path, out: Path, size: tuple[int, int] = (1600, 1000),
+           inspect: Callable[[Any], object] | None = None) -> Path:
+    """Write a PNG of the main window showing `roster`; returns `out`.
+
+    `inspect`, when given, is called with the `MainWindow` once the image is
+    grabbed, while the window is still open and the roster still loaded.
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -29,19 +39,25 @@ def render(roster: Path, out: Path, size: tuple[int, int] = (1600, 1000)) -> Pat
     window = MainWindow(settings)
     window.resize(*size)
     window.show()
-    if not window.open_path(roster):
-        raise SystemExit(f"could not open {roster}")
-    for _ in range(5):
+    try:
+        if not window.open_path(roster):
+            raise SystemExit(f"could not open {roster}")
+        for _ in range(5):
+            app.processEvents()
+        window.view.fit_all()
         app.processEvents()
-    window.view.fit_all()
-    app.processEvents()
-    image = window.grab().toImage()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out)):
-        raise SystemExit(f"could not write {out}")
-    window.controller.undo_stack.setClean()
-    window.close()
-    out.with_suffix(".ini").unlink(missing_ok=True)
+        image = window.grab().toImage()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not image.save(str(out)):
+            raise SystemExit(f"could not write {out}")
+        if inspect is not None:
+            inspect(window)
+    finally:
+        window.controller.undo_stack.setClean()
+        window.close()  # saves the window state into `settings`...
+        window.deleteLater()
+        settings.sync()  # ... written now, so that the file is gone for good below
+        out.with_suffix(".ini").unlink(missing_ok=True)
     return out
 
 

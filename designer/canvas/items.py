@@ -127,11 +127,20 @@ class NodeItem(QGraphicsItem):
         return QLineF(local, self.handle_centre()).length() <= s.HANDLE_RADIUS + 3
 
     def anchor_towards(self, other: QPointF) -> tuple[QPointF, QPointF]:
-        """The middle of the card side facing `other`, and the outward direction."""
+        """The middle of the card side facing `other`, and the outward direction.
+
+        `other` is the centre of another card. When the two cards do not overlap
+        horizontally (centres a card width or more apart) the edge leaves by the left
+        or right side, as a left-to-right layered drawing expects; otherwise (cards in
+        one column) by the top or bottom. Choosing by the direction's slope alone sent
+        every edge steeper than the card's aspect ratio (about 1:2.7) out of the top or
+        bottom, so edges between neighbouring columns ran through the cards stacked in
+        the column.
+        """
         centre = self.mapToScene(self._rect.center())
         dx, dy = other.x() - centre.x(), other.y() - centre.y()
         r = self._rect
-        if abs(dx) * r.height() >= abs(dy) * r.width():
+        if abs(dx) >= r.width() or abs(dx) * r.height() >= abs(dy) * r.width():
             side = QPointF(r.right(), r.center().y()) if dx >= 0 else QPointF(r.left(),
                                                                                r.center().y())
             return self.mapToScene(side), QPointF(1 if dx >= 0 else -1, 0)
@@ -311,9 +320,14 @@ class EdgeItem(QGraphicsItem):
     def adjust(self) -> None:
         start, out_dir = self.source.anchor_towards(self.target.centre())
         end, in_dir = self.target.anchor_towards(self.source.centre())
-        reach = max(QLineF(start, end).length() * 0.4, 40.0)
+        # Each control point reaches half the distance along its own side's normal, so
+        # a long, steep edge between neighbouring columns bends inside the gap between
+        # them instead of overshooting sideways (a reach from the full length did).
+        dx, dy = end.x() - start.x(), end.y() - start.y()
+        reach_out = max(abs(dx * out_dir.x() + dy * out_dir.y()) * 0.5, 40.0)
+        reach_in = max(abs(dx * in_dir.x() + dy * in_dir.y()) * 0.5, 40.0)
         path = QPainterPath(start)
-        path.cubicTo(start + out_dir * reach, end + in_dir * reach, end)
+        path.cubicTo(start + out_dir * reach_out, end + in_dir * reach_in, end)
         self.prepareGeometryChange()
         self._path = path
         self._bounds = path.boundingRect().adjusted(-12, -12, 12, 12)

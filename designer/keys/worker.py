@@ -1,4 +1,4 @@
-"""Runs keyring calls off the GUI thread and says what their failures mean to a user.
+"""Runs keyring calls off the GUI thread, says what their failures mean, checks references.
 
 `KeyWorker.run(fn, on_result, on_error)` executes `fn` (a `KeyStore` call, which
 carries its own timeout, 5 s by default) as a `QRunnable` on a thread pool and
@@ -8,23 +8,30 @@ prompt; `busy_changed` says when calls are pending so a view can show a busy
 state. A worker deleted while a call is pending simply drops that call's result.
 `describe(exc)` maps the `KeyStoreError` subclasses to UI states ("locked",
 "not-responding", "no-keyring", ...) with a short headline; the exception's own
-message, which never holds a key, is the detail. Nothing here logs a value.
+message, which never holds a key, is the detail. Also the Qt-free pieces the key
+views share: whether a value may be stored as a runtime key (`key_problem`; never
+an Anthropic Admin key), the references a roster uses (`roster_references`) and the
+job that checks them (`check_references`, found or not, never a value). Nothing
+here logs a value.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import count
 from typing import Any, Final
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from runtime.roster import model as m
+from runtime.roster.document import Document
 from runtime.secrets import keystore as ks
-from runtime.secrets.keystore import KeyStore
-from runtime.secrets.refs import ReferenceSyntaxError
-from runtime.secrets.scanner import redact
+from runtime.secrets.keystore import KeyStore, SessionKeys
+from runtime.secrets.refs import EnvRef, ReferenceSyntaxError, looks_like_ref, parse_ref
+from runtime.secrets.scanner import redact, scan_text
 
 log = logging.getLogger(__name__)
 
@@ -148,3 +155,86 @@ def describe(exc: BaseException) -> ErrorState:
         return ErrorState("invalid", "Not accepted.", str(exc))
     # Not one of ours: its message was not written with secrets in mind.
     return ErrorState("failed", "Unexpected error.", f"{type(exc).__name__}: {redact(str(exc))}")
+
+
+# ------------------------------------------------------------ jobs for the key views
+
+ENV_VAR: Final = "ANTHROPIC_API_KEY"
+ADMIN_REFUSAL: Final = (
+    "This is an Anthropic Admin API key (sk-ant-admin01-…). Admin keys manage your "
+    "organisation (members, workspaces and API keys); they are not for running models, "
+    "and an agent that held one could change your organisation. Create a regular API key "
+    "in the Claude Console and store that instead."
+)
+
+def is_admin_key(text: str) -> bool:
+    return any(hit.rule == "anthropic-admin-api-key" for hit in scan_text(text))
+
+
+def key_problem(value: str) -> str | None:
+    """Why `value` must not be stored as a runtime key, or None when it may be."""
+    if not value:
+        return "Enter the key."
+    if any(ch.isspace() for ch in value):
+        return "A key has no spaces or line breaks; paste it again."
+    if looks_like_ref(value):
+        return "That is a reference, not a key: references go into the roster, keys go here."
+    return ADMIN_REFUSAL if is_admin_key(value) else None
+
+
+def roster_references(document: Document) -> dict[str, list[str]]:
+    """Each keyring:/env: string in the roster's providers, tools and MCP servers,
+    with where it is used ("providers.anthropic.api_key", "mcp_servers.crm-mcp.env.X")."""
+    found: dict[str, list[str]] = {}
+
+    def walk(where: str, value: Any) -> None:
+        if isinstance(value, str):
+            if looks_like_ref(value):
+                found.setdefault(value, []).append(where)
+        elif dataclasses.is_dataclass(value):
+            for f in dataclasses.fields(value):
+                if f.name != "id":
+                    walk(f"{where}.{f.name}", getattr(value, f.name))
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(f"{where}.{key}", item)
+        elif isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                walk(f"{where}[{index}]", item)
+
+    for name, provider in document.meta.providers.items():
+        walk(f"providers.{name}", provider)
+    for node in document.nodes.values():
+        if isinstance(node, m.Tool | m.McpServer):
+            walk(f"{m.section_of(node)}.{node.id}", node)
+    return found
+
+
+def check_references(refs: Iterable[str], store: KeyStore, session: SessionKeys,
+                     env: Mapping[str, str]) -> dict[str, tuple[bool, str, str]]:
+    """(found?, status, detail) per reference; runs on a worker; returns no value."""
+    results: dict[str, tuple[bool, str, str]] = {}
+    shared: ErrorState | None = None  # the keyring as a whole failed: do not ask again
+    for text in refs:
+        try:
+            ref = parse_ref(text)
+        except ReferenceSyntaxError as exc:
+            results[text] = (False, "not a valid reference", str(exc))
+            continue
+        if isinstance(ref, EnvRef):
+            ok = bool(env.get(ref.var))
+            results[text] = (ok, "set in the environment" if ok else f"{ref.var} is not set", "")
+        elif ref.service == session.service and ref.name in session:
+            results[text] = (True, "held for this session only", "")
+        elif shared is not None:
+            results[text] = (False, shared.headline, shared.detail)
+        else:
+            target = store if store.service == ref.service else store.with_service(ref.service)
+            try:
+                found = target.get(ref.name) is not None
+            except ks.KeyStoreError as exc:
+                shared = describe(exc)
+                results[text] = (False, shared.headline, shared.detail)
+                continue
+            results[text] = (found, "stored" if found else "not stored in the keyring", "")
+    return results

@@ -52,6 +52,8 @@ class PropertyEditor(QWidget):
 
     committed = Signal(object)  # the typed value; None means unset
     secret_pasted = Signal(str)  # the field name; a key was pasted and refused
+    # (field name, the refused text holding the key): handed to the paste guard in memory only
+    secret_captured = Signal(str, str)
 
     spans_row = False  # True when the editor carries its own title (a group box)
 

@@ -3,7 +3,9 @@
 `KeyRefEditor` accepts only credential references (`keyring:SERVICE/NAME`,
 `env:VAR`); when the user pastes something the secret scanner takes for a key
 it commits nothing, puts the field back, shows why keys never go into a
-roster file and emits `secret_pasted`. `YamlEditor` holds an OBJECT without
+roster file and emits `secret_pasted`, and `secret_captured` with the refused
+text for the paste guard (`key_hits` finds keys in free text for the same
+purpose). `YamlEditor` holds an OBJECT without
 declared fields (an input schema, an environment) as YAML text and commits on
 focus-out only when the text parses to a mapping with no secret in it.
 """
@@ -22,12 +24,20 @@ from runtime.roster.errors import RosterLoadError
 from runtime.roster.model import freeze, thaw
 from runtime.roster.props import PropSpec
 from runtime.secrets.refs import ReferenceSyntaxError, parse_ref
-from runtime.secrets.scanner import scan_text, scan_value
+from runtime.secrets.scanner import SecretHit, scan_text, scan_value
 
 SECRET_WARNING = (
     "This looks like an API key. Keys never go into a roster file — store it in the "
     "keyring (Settings → API keys) and use keyring:agent-roster/NAME here."
 )
+
+
+_VAGUE_RULES = frozenset({"keyword-assignment", "high-entropy"})
+
+
+def key_hits(text: str) -> list[SecretHit]:
+    """Keys in free text: a provider's key format, not prose that merely looks random."""
+    return [hit for hit in scan_text(text) if hit.rule not in _VAGUE_RULES]
 
 
 def _warning_label(parent: QWidget) -> QLabel:
@@ -67,8 +77,14 @@ class KeyRefEditor(LineEditor):
             self.warning.setText(SECRET_WARNING)
             self.warning.show()
             self.secret_pasted.emit(self.spec.name)
+            self.secret_captured.emit(self.spec.name, text)
             return
         super()._edited(text)
+
+    def set_value(self, value: Any) -> None:
+        if value != self._value:  # e.g. the paste guard put a reference here
+            self.warning.hide()
+        super().set_value(value)
 
 
 class YamlTextEdit(QPlainTextEdit):

@@ -13,7 +13,8 @@ Rename… and, for agents, the entry-agent box. Several items show a summary.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -41,15 +42,27 @@ from runtime.roster.catalog import Catalog
 from runtime.roster.document import Document
 from runtime.roster.edits import EditError
 from runtime.roster.fields import ID_PATTERN
-from runtime.roster.props import PropSpec
+from runtime.roster.props import PropSpec, PropType
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+@dataclass(frozen=True)
+class CapturedSecret:
+    """A key an editor refused, for the paste guard; in memory only, never in a repr."""
+
+    where: str  # e.g. "providers.anthropic.api_key", "agents.triage.instructions"
+    text: str = field(repr=False)  # the refused text, holding the key
+    is_reference: bool  # a key-reference field; otherwise free text (instructions...)
+    write: Callable[[Any, bool], None] = field(repr=False)  # the field's binding.write
+    before: str = field(default="", repr=False)  # the field's value before the paste
+
+
 class InspectorPanel(QWidget):
     secret_pasted = Signal(str)  # binding key, e.g. "credential", "providers.anthropic.api_key"
+    secret_captured = Signal(object)  # CapturedSecret
 
     def __init__(self, controller: RosterController, catalog: Catalog,
                  parent: QWidget | None = None) -> None:
@@ -211,7 +224,18 @@ class InspectorPanel(QWidget):
             form.addRow(label, editor)
         editor.committed.connect(lambda value, b=binding: self._commit(b, value))
         editor.secret_pasted.connect(lambda _name, key=binding.key: self.secret_pasted.emit(key))
+        editor.secret_captured.connect(lambda _name, text, b=binding: self._captured(b, text))
         self._bindings[binding.key] = binding
+
+    def _captured(self, binding: Binding, text: str) -> None:
+        where, ids = binding.key, self._present(self._ids)
+        if len(ids) == 1:
+            node = self.controller.document.nodes.get(ids[0])
+            where = f"{m.section_of(node) if node else 'edges'}.{ids[0]}.{binding.key}"
+        is_reference = binding.editor.spec.type is PropType.KEY_REF
+        before = binding.read()
+        self.secret_captured.emit(CapturedSecret(where, text, is_reference, binding.write,
+                                                 before if isinstance(before, str) else ""))
 
     def _build_summary(self, ids: list[str], column: QVBoxLayout) -> None:
         self.header.show_item(None, title="Selection")

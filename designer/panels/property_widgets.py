@@ -41,7 +41,7 @@ from designer.panels.editor_base import (
     quiet,
     wheel_only_with_focus,
 )
-from designer.panels.guarded_editors import KeyRefEditor, YamlEditor
+from designer.panels.guarded_editors import KeyRefEditor, YamlEditor, key_hits
 from runtime.roster.catalog import Catalog
 from runtime.roster.props import PropSpec, PropType
 
@@ -88,7 +88,8 @@ class Sha256Editor(LineEditor):
 
 
 class TextEditor(PropertyEditor):
-    """Multi-line text committed on every change; the undo stack folds the typing."""
+    """Multi-line text committed on every change; the undo stack folds the typing. Text
+    holding a key is not committed: it goes back, and the key to the paste guard."""
 
     def __init__(self, spec: PropSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -99,15 +100,27 @@ class TextEditor(PropertyEditor):
         self.field.setFixedHeight(self.field.fontMetrics().lineSpacing() * lines + 12)
         self.field.textChanged.connect(self._changed)
         self.box.addWidget(self.field)
+        self._shown = ""  # the last text shown or committed
 
     def set_value(self, value: Any) -> None:
         text = value or ""
+        self._shown = text
         if self.field.toPlainText() != text:
             with quiet(self.field):
                 self.field.setPlainText(text)
 
     def _changed(self) -> None:
-        self.committed.emit(self.field.toPlainText() or None)
+        text = self.field.toPlainText()
+        # A new key is never committed: the text goes back and the key to the paste guard.
+        # (A key already in a loaded file is left to the save gate, so typing still works.)
+        if any(text[hit.start:hit.end] not in self._shown for hit in key_hits(text)):
+            with quiet(self.field):
+                self.field.setPlainText(self._shown)
+            self.secret_pasted.emit(self.spec.name)
+            self.secret_captured.emit(self.spec.name, text)
+            return
+        self._shown = text
+        self.committed.emit(text or None)
 
 
 # ---------------------------------------------------------------- numbers

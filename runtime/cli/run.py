@@ -27,6 +27,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err, load_or_report
@@ -110,22 +111,34 @@ def provider_for(content: RosterContent) -> tuple[Provider, tuple[str, ...]]:
         raise UsageError(str(exc)) from None
 
 
-def tools_for(content: RosterContent) -> tuple[dict[str, Tool], list[str]]:
-    """Tool implementations for the roster, and the ids of its tools that have none."""
+def tools_for(content: RosterContent, base_dir: str | None = None
+              ) -> tuple[dict[str, Tool], dict[str, str], Any]:
+    """Tool implementations for the roster, why some are unavailable, and the MCP pool
+    (to be killed when the run ends; None when the roster has no MCP server)."""
     hook = os.environ.get(TEST_TOOLS_ENV)
     if hook:
         tools: dict[str, Tool] = dict(load_hook(hook)(content))
-    else:
-        try:  # the tool registry is optional: without it every tool call is denied
-            build = getattr(importlib.import_module("runtime.engine.tools"), "build_tools", None)
-        except ModuleNotFoundError as exc:
-            if exc.name != "runtime.engine.tools":
-                raise
-            build = None
-        tools = dict(build(content)) if build is not None else {}
-    missing = sorted(n.id for n in content.nodes.values()
-                     if isinstance(n, m.Tool) and n.id not in tools)
-    return tools, missing
+        missing = {n.id: "no test implementation" for n in content.nodes.values()
+                   if isinstance(n, m.Tool) and n.id not in tools}
+        return tools, missing, None
+    from runtime.engine.tools import build_tools
+    from runtime.secrets.keystore import KeyStore, resolve
+
+    store = KeyStore()
+
+    def resolver(ref: str) -> str:
+        return resolve(ref, store)
+
+    pool = None
+    if any(isinstance(n, m.McpServer) for n in content.nodes.values()):
+        from runtime.engine.tools.mcp_pool import McpServerPool
+
+        pool = McpServerPool.from_nodes(content.nodes, resolver=resolver, cwd=base_dir)
+    toolset = build_tools(content, resolver=resolver, mcp=pool, base_dir=base_dir)
+    unavailable = dict(toolset.unavailable)
+    for tool_id, note in toolset.notes.items():
+        print(f"note: {tool_id}: {note}", file=sys.stderr)
+    return dict(toolset), unavailable, pool
 
 
 class StdinLines:
@@ -256,13 +269,14 @@ def outcome(summary: RunSummary) -> int:
     return EXIT_FAILED
 
 
-def prepare(content: RosterContent) -> tuple[Provider, tuple[str, ...], dict[str, Tool]]:
+def prepare(content: RosterContent, base_dir: str | None = None
+            ) -> tuple[Provider, tuple[str, ...], dict[str, Tool], Any]:
     provider, secrets = provider_for(content)
-    tools, missing = tools_for(content)
-    if missing:
-        print(f"note: no implementation for tool(s) {', '.join(missing)}; calls to them are "
-              "denied in this run", file=sys.stderr)
-    return provider, secrets, tools
+    tools, unavailable, pool = tools_for(content, base_dir)
+    for tool_id, reason in sorted(unavailable.items()):
+        print(f"note: tool {tool_id} is unavailable in this run ({reason}); calls to it are "
+              "denied", file=sys.stderr)
+    return provider, secrets, tools, pool
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -283,13 +297,17 @@ def handle(args: argparse.Namespace) -> int:
         err(f"no entry agent {entry!r}; name one with --entry AGENT")
         return EXIT_UNREADABLE
     try:
-        provider, secrets, tools = prepare(content)
+        provider, secrets, tools, pool = prepare(content, str(Path(args.file).resolve().parent))
     except UsageError as exc:
         err(str(exc))
         return EXIT_UNREADABLE
     lines = StdinLines()
     made = factories(provider, secrets, tools, lines, deny=args.unattended == "deny")
-    return asyncio.run(_run(args, content, made, lines))
+    try:
+        return asyncio.run(_run(args, content, made, lines))
+    finally:
+        if pool is not None:
+            pool.kill()  # no MCP server outlives the run
 
 
 async def _run(args: argparse.Namespace, content: RosterContent, made: RunFactories,

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err
@@ -170,8 +171,9 @@ def resume_run(args: argparse.Namespace) -> int:
             return EXIT_UNREADABLE
     finally:
         journal.close()
+    base_dir = str(Path(run.roster_path).resolve().parent) if run.roster_path else None
     try:
-        provider, secrets, tools = prepare(content)
+        provider, secrets, tools, pool = prepare(content, base_dir)
     except UsageError as exc:
         err(str(exc))
         return EXIT_UNREADABLE
@@ -181,6 +183,8 @@ def resume_run(args: argparse.Namespace) -> int:
         return asyncio.run(_resume(args, run.id, made))
     finally:
         lines.close()
+        if pool is not None:
+            pool.kill()
 
 
 async def _resume(args: argparse.Namespace, run_id: str, made: Any) -> int:

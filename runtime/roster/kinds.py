@@ -75,14 +75,22 @@ BUILTIN_TOOL_KINDS: tuple[ToolKind, ...] = (
         ("reads_private_data",), "medium",
         (
             P("database", T.STRING, "path of the database file"),
+            P("queries", T.OBJECT, "named, parameterised queries: name → SQL"),
             P("raw_sql", T.BOOL, "allow free-form SQL (open-ended; avoid)"),
+            P("max_rows", T.INT, "rows returned at most", minimum=1),
+            P("max_bytes", T.INT, "bytes returned at most", minimum=1),
+            P("timeout_s", T.NUMBER, "query time limit", minimum=0, exclusive_minimum=True),
         ),
         filesystem=True, icon="database",
     ),
     ToolKind(
         "shell", "Shell", "Runs commands in a sandbox.", ("execute",),
         ("code_exec", "state_change"), "critical",
-        (P("allow_commands", T.STRING_LIST, "programs it may start"),),
+        (
+            P("allow_commands", T.STRING_LIST, "programs it may start"),
+            P("credential_env", T.STRING, "environment variable that receives the credential"),
+            P("max_output_bytes", T.INT, "output kept at most", minimum=1),
+        ),
         open_ended=True, icon="terminal",
     ),
     ToolKind(
@@ -96,7 +104,12 @@ BUILTIN_TOOL_KINDS: tuple[ToolKind, ...] = (
     ToolKind(
         "email_send", "Email (send)", "Sends email from the organisation's account.",
         ("write",), ("external_comm", "irreversible"), "high",
-        (P("allow_recipients", T.STRING_LIST, "addresses or domains it may write to"),),
+        (
+            P("allow_recipients", T.STRING_LIST, "addresses or domains it may write to"),
+            P("outbox", T.STRING, "folder the messages are queued in"),
+            P("from", T.STRING, "sender address"),
+            P("max_bytes", T.INT, "largest message", minimum=1),
+        ),
         icon="mail",
     ),
 )

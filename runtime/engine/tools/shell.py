@@ -5,17 +5,18 @@ config `allow_commands`. A call names `command` (exactly one of allow_commands,
 found on the scrubbed PATH) and `args` (a list passed to execve as-is, so `;`,
 `$(...)`, backticks and globs are plain text). The child runs in a new session
 under `_sandbox_init` (its own process group, a subreaper that kills and reaps
-every descendant), with `cwd` inside the sandbox's fs roots, `HOME` set there, an
-environment scrubbed by `keystore.scrubbed_env` (no ANTHROPIC_API_KEY or other
-secret; only the tool's declared `credential`, resolved through the resolver,
-as the variable named by config `credential_env`, and its value is masked in the
-output), and RLIMIT_CPU/AS/FSIZE/NOFILE/NPROC from the sandbox. At the wall-clock
-timeout (sandbox `timeout_s`, default 30 s) the process group is SIGKILLed and
-reaped. stdout and stderr are read incrementally and capped (256 KB / 64 KB kept,
-the command is stopped past 64 MB) so a flood never sits in memory. What cannot
-be enforced here: file access is confined by `cwd` and permissions only (no mount
-namespace, so the command can read what the user can), and `network: none`
-holds only when this machine allows network namespaces (probed once; otherwise
+every descendant), with `cwd` inside the sandbox's fs roots, `HOME` set there, and
+an environment scrubbed by `keystore.scrubbed_env` (no ANTHROPIC_API_KEY or other
+secret; PATH keeps only absolute folders outside the sandbox; the tool's declared
+`credential` alone is added, resolved through the resolver, as the variable named
+by config `credential_env`, and its value is masked in the output), under
+RLIMIT_CPU/AS/FSIZE/NOFILE/NPROC from the sandbox. At the wall-clock timeout
+(sandbox `timeout_s`, default 30 s) the process group is SIGKILLed and reaped.
+stdout and stderr are read incrementally and capped (256 KB / 64 KB kept; the
+command is stopped past 64 MB), so a flood never sits in memory. What cannot be
+enforced here: file access is confined by `cwd` and permissions only (no mount
+namespace, so the command can read what the user can), and `network: none` holds
+only when this machine allows network namespaces (probed once; otherwise
 `ShellTool.note` says so and the command has the user's network); a domain
 allowlist cannot be enforced for a program at all, so `allowlist` means no network.
 """
@@ -26,6 +27,7 @@ import asyncio
 import contextlib
 import functools
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -44,9 +46,10 @@ from runtime.engine.tools._common import (
     make_spec,
     str_list_config,
     text_arg,
+    under,
 )
 from runtime.roster import model as m
-from runtime.secrets.keystore import scrubbed_env
+from runtime.secrets.keystore import SAFE_ENV_NAMES, scrubbed_env
 
 INIT: Final = os.path.abspath(_sandbox_init.__file__)
 USE_INIT: Final = sys.platform.startswith("linux") and not getattr(sys, "frozen", False)
@@ -80,6 +83,16 @@ def network_isolation() -> bool:
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def _credential_env(tool: m.Tool) -> str:
+    name = tool.config.get("credential_env")
+    if name is None or name == "":
+        return ""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Z_][A-Z0-9_]{0,63}", name) \
+            or name in SAFE_ENV_NAMES or name.startswith(("LD_", "PYTHON", "LC_")):
+        raise Refused(f"config credential_env {name!r} is not a plain variable name of its own")
+    return name
 
 
 class _Stream:
@@ -117,7 +130,7 @@ class ShellTool(BuiltinTool):
         cpu = int(-(-(box.cpu_s or self.timeout_s) // 1))
         self.limits = (cpu, memory, FSIZE_BYTES, NOFILE, NPROC_EXTRA)
         self.resolver = resolver
-        self.credential_env = tool.config.get("credential_env")
+        self.credential_env = _credential_env(tool)
         self.isolated = network_isolation()
         self.note = ""
         if not self.isolated:
@@ -125,6 +138,9 @@ class ShellTool(BuiltinTool):
                          "namespaces, so the command has the user's network")
         elif network == "allowlist":
             self.note = "a domain allowlist cannot be enforced for commands; it runs offline"
+        if tool.credential and not self.credential_env:
+            self.note = "; ".join(filter(None, [self.note, "its credential is not passed to "
+                                                "the command (config credential_env is unset)"]))
         self.max_output = int_config(tool, "max_output_bytes", STDOUT_CAP)
         detail = (f"Runs one of: {', '.join(self.allow)} (no shell: arguments are passed "
                   f"literally). Working folder: {self.roots.paths[0]}. Time limit "
@@ -154,8 +170,13 @@ class ShellTool(BuiltinTool):
     def _env(self) -> tuple[dict[str, str], str | None]:
         env = scrubbed_env(os.environ)
         env["HOME"] = self.roots.paths[0]
+        # only absolute PATH entries outside the sandbox: the command cannot plant a program
+        env["PATH"] = os.pathsep.join(
+            p for p in env.get("PATH", os.defpath).split(os.pathsep)
+            if os.path.isabs(p) and not any(under(os.path.realpath(p), r)
+                                            for r in self.roots.paths))
         secret = None
-        if self.node.credential and isinstance(self.credential_env, str) and self.credential_env:
+        if self.node.credential and self.credential_env:
             if self.resolver is None:
                 raise Refused(f"its credential {self.node.credential} cannot be resolved here")
             try:
@@ -171,7 +192,7 @@ class ShellTool(BuiltinTool):
         if not os.path.isdir(cwd):
             raise Refused(f"cwd {arguments.get('cwd')!r} is not a folder")
         env, secret = self._env()
-        exe = shutil.which(argv[0], path=env.get("PATH", os.defpath))
+        exe = shutil.which(argv[0], path=env["PATH"])
         if exe is None:
             raise Refused(f"{argv[0]!r} was not found on PATH")
         timeout = self.timeout_s if ctx.timeout_s is None else min(self.timeout_s, ctx.timeout_s)
@@ -181,30 +202,26 @@ class ShellTool(BuiltinTool):
                      secret: str | None, timeout: float, ctx: ToolContext) -> ToolResult:
         started = time.monotonic()
         pipe = subprocess.PIPE
-        report_r, report_w = os.pipe() if USE_INIT else (-1, -1)
-        try:
-            if USE_INIT:
+        group: int | None = None
+        if USE_INIT:
+            report_r, report_w = os.pipe()
+            try:
                 proc = await asyncio.create_subprocess_exec(
                     sys.executable, "-I", "-S", INIT, str(report_w),
                     "1" if self.isolated else "0", ",".join(map(str, self.limits)), exe, *argv,
                     stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, cwd=cwd, env=env,
                     start_new_session=True, pass_fds=(report_w,))
+            except BaseException:
+                os.close(report_r)
+                raise
+            finally:
                 os.close(report_w)
-                report_w = -1
-                reported = await asyncio.to_thread(os.read, report_r, 32)
-                group = int(reported) if reported.strip().isdigit() else None
-            else:  # pragma: no cover - non-Linux or frozen builds: rlimits, no subreaper
-                proc = await asyncio.create_subprocess_exec(
-                    exe, *argv[1:], stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe,
-                    cwd=cwd, env=env, start_new_session=True,
-                    preexec_fn=functools.partial(_sandbox_init.set_limits, *self.limits))
-                group = proc.pid
-        finally:
-            for fd in (report_r, report_w):
-                if fd >= 0:
-                    os.close(fd)
-        if group is not None:
-            ctx.register_process(group)
+        else:  # pragma: no cover - non-Linux or frozen builds: rlimits, no subreaper
+            proc = await asyncio.create_subprocess_exec(
+                exe, *argv[1:], stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, cwd=cwd,
+                env=env, start_new_session=True,
+                preexec_fn=functools.partial(_sandbox_init.set_limits, *self.limits))
+            group = proc.pid
         out, err = _Stream(self.max_output), _Stream(STDERR_CAP)
         flood = asyncio.Event()
         readers = [asyncio.create_task(_pump(proc.stdout, out, out, err, flood)),
@@ -213,20 +230,21 @@ class ShellTool(BuiltinTool):
         exited = asyncio.create_task(proc.wait())
         why = ""
         try:
+            if USE_INIT:
+                group = await _reported_pid(report_r)
+            if group is not None:
+                ctx.register_process(group)
             async with asyncio.timeout(timeout):
                 await asyncio.wait([flooded, exited], return_when=asyncio.FIRST_COMPLETED)
-                if flood.is_set():
+                if flood.is_set() and not exited.done():
                     why = f"stopped: it wrote more than {STOP_AFTER} bytes"
-                else:
-                    await asyncio.wait(readers, timeout=2.0)
         except TimeoutError:
             why = f"killed: it ran longer than the {timeout:g} s time limit"
         finally:
+            flooded.cancel()
             if why or proc.returncode is None or not USE_INIT:
                 _kill(group if group is not None else proc.pid)
-            for task in (*readers, flooded):
-                task.cancel()
-            await _reap(proc, exited)
+            await _finish(proc, exited, readers)
         return self._result(argv, proc.returncode, why, out, err, secret,
                             time.monotonic() - started)
 
@@ -246,8 +264,33 @@ class ShellTool(BuiltinTool):
         return ToolResult(text, is_error=bool(why) or code != 0)
 
 
+async def _reported_pid(fd: int) -> int | None:
+    """The command's pid, as `_sandbox_init` reports it (None if it died first)."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, readable)
+    try:
+        try:
+            async with asyncio.timeout(10):
+                await ready
+        except TimeoutError:
+            return None
+        data = os.read(fd, 32)
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
+    return int(data) if data.strip().isdigit() else None
+
+
 async def _pump(stream: asyncio.StreamReader | None, into: _Stream, out: _Stream, err: _Stream,
                 flood: asyncio.Event) -> None:
+    """Read to EOF, keeping the first `cap` bytes: a pipe left unread would stall the
+    child, and asyncio's `wait()` returns only once both pipes reach EOF."""
     if stream is None:
         return
     while chunk := await stream.read(1 << 16):
@@ -257,15 +300,19 @@ async def _pump(stream: asyncio.StreamReader | None, into: _Stream, out: _Stream
         into.total += len(chunk)
         if out.total + err.total > STOP_AFTER:
             flood.set()
+
+
+async def _finish(proc: asyncio.subprocess.Process, exited: asyncio.Task[int],
+                  readers: list[asyncio.Task[None]]) -> None:
+    """Wait (even when cancelled) for the killed child and the pipes to close; if its
+    init does not end promptly, kill that too; never wait forever."""
+    for grace in (5.0, 2.0):
+        await asyncio.shield(asyncio.wait([exited, *readers], timeout=grace))
+        if exited.done() and all(r.done() for r in readers):
             return
-
-
-async def _reap(proc: asyncio.subprocess.Process, exited: asyncio.Task[int]) -> None:
-    """Wait for the (killed) child; if its init does not exit promptly, kill it too."""
-    done, _ = await asyncio.shield(asyncio.wait([exited], timeout=5.0))
-    if not done:
         _kill(proc.pid)
-        await asyncio.shield(exited)
+    for task in (exited, *readers):
+        task.cancel()
 
 
 def _kill(group: int) -> None:

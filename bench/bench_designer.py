@@ -1,0 +1,1307 @@
+"""Designer benchmarks: cold start, open to first frame, frame times, auto-layout, memory.
+
+    QT_QPA_PLATFORM=offscreen python -m bench.bench_designer [--sizes L,XL] [--quick]
+
+PERFORMANCE.md B1, B2, B3, B6 and B9, on the generated L and XL rosters
+(bench/generate.py; cached under bench/results/fixtures/). B5b (autosave stall)
+is measured elsewhere. The GUI parts run the real `MainWindow` offscreen
+(software raster) at 1400 × 900, with private settings and XDG folders.
+
+- **B1 cold start**: a fresh `python -c` that creates the QApplication and the
+  MainWindow, shows it, and runs the event loop until the window's first
+  Expose event plus one idle event (a zero-timer), then prints the time and
+  its RSS. The clock starts in this process just before the child is spawned
+  (CLOCK_MONOTONIC on both sides), so interpreter start-up and all imports
+  count. Baseline in the same rounds: a bare QApplication + QMainWindow through
+  the same steps; floors: `python -c pass` and `import PySide6.QtWidgets`.
+  2 untimed rounds, then 12 (the four variants interleaved).
+- **B2 open to first frame**: `open_path(L)` (load, checks, scene, fit) →
+  `viewport().repaint()`; stops when the canvas's `paintEvent` has completed
+  (a `RosterView` subclass times it: the PERFORMANCE.md hook). The first open
+  in the process is reported as "cold"; at L further opens (after opening a
+  small roster, untimed) give the warm p50/p95 within a time budget; at XL
+  only the cold open runs (it takes minutes). "Until idle" adds the events
+  the open queued (the overview, the deferred canvas update). Floors:
+  `io.load_roster` alone and, at L, PyYAML's CSafeLoader parse.
+- **B9 memory**: RSS (and peak RSS) right after the cold B2, each size in its
+  own process.
+- **B3 frame times** with the roster loaded: for each synthetic input step the
+  input is applied, `viewport().repaint()` forces the frame, and pending events
+  are processed. "paint" is the canvas `paintEvent` (the gated number);
+  "frame" is input + the whole synchronous repaint (other dirty widgets such as
+  the overview paint in the same pass) + the deferred events. Inputs:
+  B3a pan across the whole scene at 100 % along its diagonal, 60 steps;
+  B3b zoom from 100 % out to fit-all and back, 15 + 15 steps (transforms set
+  directly: wheel zoom stops at 5 % and only Fit All goes further);
+  B3c drag the node with the number of edges closest to 20 around a 60-step
+  circle at 100 % (`setPos`; its edges re-route); B3d rubber band growing in
+  20 steps over a region holding 500 nodes (`setSelectionArea` with the
+  view's transform and selection mode, as a rubber band drag does; edges
+  under it are selected too, and the inspector follows the selection).
+  Steps run in van der Corput order under a time budget, so whatever number
+  of frames fits is spread over the whole path; every table prints n.
+  Configurations: as shipped (BSP index, no item cache, overview dock open),
+  then with the overview dock closed: {BSP, NoIndex} × {NoCache,
+  DeviceCoordinateCache} and BSP + ItemCoordinateCache on node cards (edges
+  stay uncached: an edge's item-coordinate pixmap would be as large as its
+  bounding rect, up to 80,000 px tall). At XL frames take seconds: the overview
+  stays closed, the matrix runs only the as-shipped item settings plus
+  NoIndex and DeviceCoordinateCache on pan and drag, with small budgets, and
+  one overview repaint is timed on its own.
+- **B6 auto-layout**: `layered_layout` (ours) against, in the same process,
+  `nx.multipartite_layout` (with BFS-depth layers from the entry agents, the
+  layering included in its time), networkx's Fruchterman–Reingold spring
+  layout with 50 iterations, grandalf's `SugiyamaLayout` (in a child process
+  with a time limit) and Graphviz dot if installed. `nx.spring_layout` needs
+  SciPy above 500 nodes; without SciPy (not a project dependency) networkx's
+  own dense solver (what spring_layout uses below 500 nodes) runs instead; at
+  XL it is not run (an n × n float array per iteration is gigabytes) and its
+  time is projected from L as O(n²) per iteration, labelled as projected.
+
+Misses are profiled with cProfile (one open at L; one frame of each input at
+L) and the top functions printed. --quick: small budgets and few runs, a smoke
+run. Results: bench/results/designer.json. A full run takes about six minutes
+on the 2-core CI box, most of it in the XL open.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import hashlib
+import importlib.metadata
+import json
+import math
+import os
+import pstats
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import harness as h
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = h.RESULTS_DIR / "fixtures"
+SMALL_SAMPLE = ROOT / "resources" / "samples" / "support-triage.roster.yaml"
+WINDOW_SIZE = (1400, 900)
+MB = 1024 * 1024
+
+# (label, limit) per PERFORMANCE.md
+B1_MS, B1_RSS_MB = 700.0, 150.0
+B2_MS = {"L": 400.0, "XL": 2000.0}
+B3_MS = {"L": 16.7, "XL": 33.0}
+B6_MS = {"L": 150.0, "XL": 1000.0}
+B9_MB = {"L": 400.0, "XL": 900.0}
+
+
+# ====================================================================== shared helpers
+
+
+def _child_env(tmp: Path) -> dict[str, str]:
+    """Environment for GUI children: offscreen, private XDG folders, the repo importable."""
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        env[var] = str(tmp / var.lower())
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _rss_kb() -> tuple[int, int]:
+    """(VmRSS, VmHWM) of this process in kB."""
+    values = {"VmRSS": 0, "VmHWM": 0}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            key = line.split(":", 1)[0]
+            if key in values:
+                values[key] = int(line.split()[1])
+    return values["VmRSS"], values["VmHWM"]
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for dist in ("PySide6-Essentials", "PySide6", "shiboken6", "networkx", "numpy", "grandalf",
+                 "scipy"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def fixture(size: str) -> Path:
+    """The generated roster of `size`, cached; regenerated when bench/generate.py changes."""
+    from bench.generate import DEFAULT_SEED, generate_text
+
+    stamp = hashlib.sha256((ROOT / "bench" / "generate.py").read_bytes()).hexdigest()[:16]
+    path = FIXTURES / f"{size}-{DEFAULT_SEED}-{stamp}.roster.yaml"
+    if not path.exists():
+        FIXTURES.mkdir(parents=True, exist_ok=True)
+        for old in FIXTURES.glob(f"{size}-*.roster.yaml"):
+            old.unlink()
+        t0 = time.perf_counter()
+        text = generate_text(size)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        print(f"generated the {size} fixture in {time.perf_counter() - t0:.1f} s: {path}")
+    return path
+
+
+def _fmt_mb(kb: float) -> str:
+    return f"{kb / 1024:,.0f} MB"
+
+
+def _verdict(value: float, limit: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return "PASS" if value <= limit else "MISS"
+
+
+def _table(title: str, head: Sequence[str], rows: Sequence[Sequence[str]],
+           right: Sequence[int] = ()) -> str:
+    widths = [max(len(str(r[i])) for r in (head, *rows)) for i in range(len(head))]
+
+    def render(line: Sequence[str]) -> str:
+        cells = [str(c).rjust(widths[i]) if i in right else str(c).ljust(widths[i])
+                 for i, c in enumerate(line)]
+        return "  ".join(cells).rstrip()
+
+    rule = "-" * max(len(render(head)), len(title))
+    return "\n".join([title, rule, render(head), rule, *(render(r) for r in rows), ""])
+
+
+_BUILTIN = re.compile(r"<(?:method|built-in method) '(\w+)' of '(?:[\w.]*\.)?(\w+)' objects>")
+
+
+def _profile_top(profile: cProfile.Profile, n: int = 10) -> list[dict[str, Any]]:
+    """The `n` functions with the most own time, labelled briefly."""
+    stats = pstats.Stats(profile)
+    rows = []
+    for (file, line, name), (_cc, ncalls, tottime, cumtime, _callers) in \
+            stats.stats.items():  # type: ignore[attr-defined]
+        if file == "~":
+            match = _BUILTIN.match(name)
+            label = f"{match.group(2)}.{match.group(1)}" if match else name.strip("<>{}")
+        else:
+            path = Path(file)
+            try:
+                shown = str(path.resolve().relative_to(ROOT))
+            except ValueError:
+                shown = path.name
+            label = f"{shown}:{line}({name})"
+        rows.append({"function": label, "calls": ncalls, "own_ms": tottime * 1000,
+                     "cum_ms": cumtime * 1000})
+    rows.sort(key=lambda r: r["own_ms"], reverse=True)
+    return rows[:n]
+
+
+def _print_profile(title: str, rows: list[dict[str, Any]]) -> None:
+    body = [(r["function"], f"{r['calls']:,}", h.format_ms(r["own_ms"]), h.format_ms(r["cum_ms"]))
+            for r in rows]
+    print(_table(title, ("function", "calls", "own ms", "cum ms"), body, right=(1, 2, 3)))
+
+
+# ====================================================================== B1 cold start
+
+_B1_CODE = r"""
+import json, sys, time
+T = {"start": time.monotonic()}
+MODE, INI = sys.argv[1], sys.argv[2]
+if MODE == "interp":
+    T["idle"] = T["start"]
+else:
+    from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, qVersion
+    from PySide6.QtWidgets import QApplication
+    T["qt_imported"] = time.monotonic()
+    if MODE == "import":
+        T["idle"] = T["qt_imported"]
+if MODE in ("bare", "designer"):
+    app = QApplication(sys.argv[:1])
+    app.setOrganizationName("Agent Roster bench")
+    app.setApplicationName("Agent Roster Designer bench")
+    T["app"] = time.monotonic()
+    if MODE == "designer":
+        from designer.main_window import MainWindow
+        T["imported"] = time.monotonic()
+        window = MainWindow(QSettings(INI, QSettings.Format.IniFormat))
+    else:
+        from PySide6.QtWidgets import QMainWindow
+        T["imported"] = time.monotonic()
+        window = QMainWindow()
+        window.resize(1400, 900)
+    T["constructed"] = time.monotonic()
+    state = {"exposed": False}
+
+    def idle():
+        T["idle"] = time.monotonic()
+        app.quit()
+
+    class Watch(QObject):
+        def eventFilter(self, obj, event):
+            if (not state["exposed"] and event.type() == QEvent.Type.Expose
+                    and obj is window.windowHandle()):
+                state["exposed"] = True
+                T["expose"] = time.monotonic()
+                QTimer.singleShot(0, idle)
+            return False
+
+    watch = Watch()
+    app.installEventFilter(watch)
+    window.show()
+    T["shown"] = time.monotonic()
+    app.exec()
+rss = hwm = 0
+for line in open("/proc/self/status"):
+    if line.startswith("VmRSS:"):
+        rss = int(line.split()[1])
+    elif line.startswith("VmHWM:"):
+        hwm = int(line.split()[1])
+qt = qVersion() if MODE != "interp" else ""
+print("B1RESULT " + json.dumps({"t": T, "rss_kb": rss, "hwm_kb": hwm, "qt": qt}), flush=True)
+"""
+
+B1_MODES = ("designer", "bare", "import", "interp")
+B1_LABELS = {
+    "designer": "MainWindow to expose + idle (ours)",
+    "bare": "bare QApplication + QMainWindow (baseline)",
+    "import": "floor: python + import PySide6.QtWidgets",
+    "interp": "floor: python -c (interpreter only)",
+}
+
+
+def _b1_once(mode: str, tmp: Path) -> dict[str, Any]:
+    env = _child_env(tmp)
+    ini = str(tmp / f"b1-{mode}.ini")
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", _B1_CODE, mode, ini], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("B1RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"B1 child ({mode}) failed: {proc.returncode}\n{proc.stderr[-2000:]}")
+    data = json.loads(lines[-1].removeprefix("B1RESULT "))
+    t = data["t"]
+    data["ms"] = (t["idle"] - t0) * 1000.0
+    data["interp_ms"] = (t["start"] - t0) * 1000.0
+    return data
+
+
+def bench_b1(rounds: int, warmup: int) -> dict[str, Any]:
+    samples: dict[str, list[dict[str, Any]]] = {m: [] for m in B1_MODES}
+    with tempfile.TemporaryDirectory(prefix="bench-b1-") as tmpdir:
+        tmp = Path(tmpdir)
+        for r in range(warmup + rounds):
+            for mode in B1_MODES:
+                result = _b1_once(mode, tmp)
+                if r >= warmup:
+                    samples[mode].append(result)
+    stats = {m: h.summarize([s["ms"] for s in v]) for m, v in samples.items()}
+    ours = stats["designer"]
+    rows = [h.Row(B1_LABELS[m], stats[m], h.ratio(ours, stats[m]) if m != "designer" else None)
+            for m in B1_MODES]
+    print(h.format_table(f"B1 cold start to an interactive empty window ({rounds} runs each, "
+                         "spawn to first Expose + one idle event)", rows))
+
+    def phase(mode: str, a: str, b: str) -> h.Stats:
+        return h.summarize([(s["t"][b] - s["t"][a]) * 1000 for s in samples[mode]])
+
+    phases = {
+        "interpreter start (spawn → first line)": h.summarize(
+            [s["interp_ms"] for s in samples["designer"]]),
+        "import PySide6 QtCore + QtWidgets": phase("designer", "start", "qt_imported"),
+        "QApplication()": phase("designer", "qt_imported", "app"),
+        "import designer.main_window (+ runtime)": phase("designer", "app", "imported"),
+        "MainWindow(settings)": phase("designer", "imported", "constructed"),
+        "show()": phase("designer", "constructed", "shown"),
+        "show → first Expose": phase("designer", "shown", "expose"),
+        "Expose → idle": phase("designer", "expose", "idle"),
+    }
+    bare_phases = {
+        "QMainWindow() (bare)": phase("bare", "imported", "constructed"),
+        "show → first Expose (bare)": phase("bare", "shown", "expose"),
+    }
+    print(h.format_table("B1 where the time goes (ours; p50 of each phase)",
+                         [h.Row(k, v) for k, v in {**phases, **bare_phases}.items()]))
+    rss = {m: h.summarize([s["rss_kb"] / 1024 for s in samples[m]])
+           for m in ("designer", "bare", "import")}
+    rss_rows = [(B1_LABELS[m], f"{rss[m].p50:,.0f} MB", f"{rss[m].max:,.0f} MB")
+                for m in rss]
+    print(_table("B1 idle RSS at the idle point", ("", "p50", "max"), rss_rows, right=(1, 2)))
+    return {
+        "runs": rounds,
+        "stats": stats,
+        "phases": phases | bare_phases,
+        "rss_mb": rss,
+        "ratio_vs_bare": h.ratio(ours, stats["bare"]),
+        "qt": samples["designer"][0]["qt"] if samples["designer"] else "",
+    }
+
+
+# ====================================================================== B2 / B3 / B9 (child)
+
+
+@dataclass(frozen=True, slots=True)
+class GuiPlan:
+    warm_opens_budget_s: float  # B2 warm opens after the cold one (0: cold only)
+    warm_opens_max: int
+    shipped_budget_s: float  # B3, as shipped (overview open), per input
+    matrix_budget_s: float  # B3, each other configuration, per input
+    min_frames: int
+    full_matrix: bool  # all configurations on all inputs (else pan and drag only)
+    shipped_with_overview: bool
+    profile: bool
+    floor_runs: int
+
+
+def gui_plan(size: str, quick: bool) -> GuiPlan:
+    if quick:
+        return GuiPlan(0.0, 0, 2.0, 1.0, 1, size == "L", size == "L", False, 1)
+    if size == "XL":
+        return GuiPlan(0.0, 0, 8.0, 3.0, 1, False, False, False, 1)
+    return GuiPlan(25.0, 5, 5.0, 2.5, 3, True, True, True, 3)
+
+
+def _spread_order(n: int) -> list[int]:
+    """0..n-1 in van der Corput order: every prefix is spread evenly over the range."""
+    seen: set[int] = set()
+    out: list[int] = []
+    k = 0
+    while len(out) < n:
+        x, f, i = 0.0, 0.5, k
+        while i:
+            x += f * (i & 1)
+            i >>= 1
+            f *= 0.5
+        idx = min(int(x * n), n - 1)
+        if idx not in seen:
+            seen.add(idx)
+            out.append(idx)
+        k += 1
+    return out
+
+
+class GuiBench:
+    """One process, one size: the real MainWindow with timing subclasses of its views."""
+
+    def __init__(self, size: str, roster: Path, plan: GuiPlan, tmp: Path) -> None:
+        from PySide6.QtCore import QSettings
+        from PySide6.QtWidgets import QApplication
+
+        self.size, self.plan, self.tmp = size, plan, tmp
+        self.app = QApplication.instance() or QApplication([])
+        import designer.main_window as mw
+        from designer.canvas.view import RosterView
+        from designer.panels.overview import OverviewPanel
+
+        self.paints: list[tuple[str, float, float, float]] = []  # (which, start, end, cpu ms)
+        paints = self.paints
+
+        class TimedView(RosterView):
+            def paintEvent(self, event: Any) -> None:
+                t0, c0 = time.perf_counter(), time.process_time()
+                super().paintEvent(event)
+                paints.append(("canvas", t0, time.perf_counter(),
+                               (time.process_time() - c0) * 1000))
+
+        class TimedOverview(OverviewPanel):
+            def paintEvent(self, event: Any) -> None:
+                t0, c0 = time.perf_counter(), time.process_time()
+                super().paintEvent(event)
+                paints.append(("overview", t0, time.perf_counter(),
+                               (time.process_time() - c0) * 1000))
+
+        mw.RosterView = TimedView  # type: ignore[misc]
+        mw.OverviewPanel = TimedOverview  # type: ignore[misc]
+        self.settings = QSettings(str(tmp / "designer.ini"), QSettings.Format.IniFormat)
+        self.window = mw.MainWindow(self.settings)
+        self.window.maybe_save = lambda: True  # never block on a question
+        self.window.resize(*WINDOW_SIZE)
+        self.window.show()
+        self.settle()
+        self.view = self.window.view
+        self.scene = self.window.scene
+        self.viewport = self.view.viewport()
+        self.roster = tmp / roster.name  # a private copy: the lock file lands beside it
+        shutil.copy(roster, self.roster)
+        self.small = tmp / SMALL_SAMPLE.name
+        shutil.copy(SMALL_SAMPLE, self.small)
+
+    # ------------------------------------------------------------ basics
+
+    def settle(self, rounds: int = 30) -> None:
+        """Process events until a round is quick and paints nothing."""
+        for _ in range(rounds):
+            before = len(self.paints)
+            t0 = time.perf_counter()
+            self.app.processEvents()
+            if time.perf_counter() - t0 < 0.002 and len(self.paints) == before:
+                return
+
+    def overview_dock(self) -> Any:
+        return self.window.overview.parentWidget()
+
+    # ------------------------------------------------------------ B2 + B9
+
+    def open_once(self) -> dict[str, float]:
+        """open_path → repaint → the canvas paintEvent done; then until idle."""
+        self.paints.clear()
+        t0, c0 = time.perf_counter(), time.process_time()
+        if not self.window.open_path(self.roster):
+            raise RuntimeError(f"could not open {self.roster}")
+        t_open = time.perf_counter()
+        self.viewport.repaint()
+        canvas = [p for p in self.paints if p[0] == "canvas" and p[1] >= t_open]
+        if not canvas:
+            raise RuntimeError("the canvas did not paint")
+        first = canvas[0][2]
+        c_first = time.process_time()
+        overview = sum(p[2] - p[1] for p in self.paints if p[0] == "overview")
+        self.settle()
+        idle = time.perf_counter()
+        return {"first_frame_ms": (first - t0) * 1000, "cpu_ms": (c_first - c0) * 1000,
+                "open_ms": (t_open - t0) * 1000, "paint_ms": (canvas[0][2] - canvas[0][1]) * 1000,
+                "overview_paint_ms": overview * 1000, "until_idle_ms": (idle - t0) * 1000}
+
+    def bench_b2(self) -> dict[str, Any]:
+        from PySide6.QtGui import QPixmapCache
+
+        cold = self.open_once()
+        rss, hwm = _rss_kb()
+        out: dict[str, Any] = {"cold": cold, "rss_kb": rss, "hwm_kb": hwm,
+                               "items": len(self.scene.items()), "nodes": len(self.scene.nodes),
+                               "edges": len(self.scene.edges),
+                               "viewport": [self.viewport.width(), self.viewport.height()],
+                               "fit_zoom": self.view.transform().m11(),
+                               "pixmap_cache_kb": QPixmapCache.cacheLimit()}
+        warm: list[dict[str, float]] = []
+        started = time.perf_counter()
+        while (len(warm) < self.plan.warm_opens_max
+               and time.perf_counter() - started < self.plan.warm_opens_budget_s):
+            self.window.open_path(self.small)
+            self.settle()
+            gc.collect()
+            warm.append(self.open_once())
+        out["warm"] = warm
+        if warm:
+            out["warm_first_frame"] = h.summarize([w["first_frame_ms"] for w in warm],
+                                                  [w["cpu_ms"] for w in warm])
+        # floors in the same process
+        from runtime.roster import io
+
+        floor_runs = self.plan.floor_runs
+        out["load_roster"] = h.measure(lambda: io.load_roster(self.roster), warmup=0,
+                                       iterations=floor_runs)
+        if self.size != "XL":
+            import yaml
+
+            text = self.roster.read_bytes()
+            out["csafeloader"] = h.measure(lambda: yaml.load(text, Loader=yaml.CSafeLoader),
+                                           warmup=0, iterations=floor_runs)
+        if self.plan.profile:
+            self.window.open_path(self.small)
+            self.settle()
+            gc.collect()
+            profile = cProfile.Profile()
+            profile.enable()
+            self.window.open_path(self.roster)
+            self.viewport.repaint()
+            profile.disable()
+            self.settle()
+            out["profile"] = _profile_top(profile, 14)
+        return out
+
+    # ------------------------------------------------------------ B3 inputs
+
+    def _visible_scene_rect(self) -> Any:
+        return self.view.mapToScene(self.viewport.rect()).boundingRect()
+
+    def _set_zoom(self, zoom: float, centre: Any) -> None:
+        from PySide6.QtGui import QTransform
+
+        self.view.setTransform(QTransform.fromScale(zoom, zoom))
+        self.view.centerOn(centre)
+        self.view.zoom_changed.emit(zoom)  # as RosterView.set_zoom does (the overview follows)
+
+    def inputs(self) -> dict[str, dict[str, Any]]:
+        """Each input: steps (callables), prepare and finish (untimed), and a description."""
+        from PySide6.QtCore import QPointF, QRectF, Qt
+        from PySide6.QtGui import QPainterPath
+
+        from runtime.roster import model as m
+
+        scene, view = self.scene, self.view
+        bounds = scene.itemsBoundingRect()
+        centre = bounds.center()
+        fit_zoom = self._fit_zoom(bounds)
+        out: dict[str, dict[str, Any]] = {}
+
+        # B3a pan at 100 % along the scene's diagonal
+        half_w = self.viewport.width() / 2
+        half_h = self.viewport.height() / 2
+        a = QPointF(bounds.left() + half_w, bounds.top() + half_h)
+        b = QPointF(bounds.right() - half_w, bounds.bottom() - half_h)
+        pan_points = [a + (b - a) * (i / 59) for i in range(60)]
+        out["B3a pan"] = {
+            "steps": [lambda p=p: view.centerOn(p) for p in pan_points],
+            "prepare": lambda: self._set_zoom(1.0, pan_points[0]),
+            "finish": lambda: None,
+            "what": f"60 steps at 100 % from {a.x():.0f},{a.y():.0f} to {b.x():.0f},{b.y():.0f}",
+        }
+        # B3b zoom out to fit and back in
+        levels_out = [math.exp(math.log(fit_zoom) * i / 15) for i in range(1, 16)]
+        levels = levels_out + levels_out[-2::-1] + [1.0]
+        out["B3b zoom"] = {
+            "steps": [lambda z=z: self._set_zoom(z, centre) for z in levels],
+            "prepare": lambda: self._set_zoom(1.0, centre),
+            "finish": lambda: None,
+            "what": f"100 % → {fit_zoom:.2%} (fit) → 100 %, {len(levels)} steps",
+        }
+        # B3c drag the node whose edge count is closest to 20
+        candidates = [(abs(len(item.edges) - 20), not isinstance(item.node, m.Agent), i, item)
+                      for i, item in enumerate(scene.nodes.values())]
+        _, _, _, node = min(candidates, key=lambda c: c[:3])
+        start = node.pos()
+        radius = 150.0
+        circle = [start + QPointF(radius * (math.cos(2 * math.pi * i / 60) - 1),
+                                  radius * math.sin(2 * math.pi * i / 60)) for i in range(1, 61)]
+
+        def drag_prepare() -> None:
+            self._set_zoom(1.0, node.sceneBoundingRect().center() - QPointF(radius, 0))
+            scene.clearSelection()
+            node.setSelected(True)
+
+        def drag_finish() -> None:
+            node.setPos(start)
+            scene.clearSelection()
+
+        out["B3c drag"] = {
+            "steps": [lambda p=p: node.setPos(p) for p in circle],
+            "prepare": drag_prepare,
+            "finish": drag_finish,
+            "what": f"{node.node_id} ({len(node.edges)} edges) round a {radius:.0f} px circle, "
+                    "60 steps at 100 %",
+        }
+        # B3d rubber band over the first 500 nodes from the top
+        items = sorted(scene.nodes.values(), key=lambda it: (it.sceneBoundingRect().top(),
+                                                            it.sceneBoundingRect().left()))
+        chosen = items[:500]
+        region = QRectF()
+        for it in chosen:
+            region = region.united(it.sceneBoundingRect())
+        # the full width of the scene, down to the 500th node's bottom
+        region = QRectF(QPointF(bounds.left() - 10, bounds.top() - 10),
+                        QPointF(bounds.right() + 10, region.bottom() + 1))
+        origin = region.topLeft()
+        rects = [QRectF(origin, QPointF(origin.x() + region.width() * f,
+                                        origin.y() + region.height() * f))
+                 for f in [i / 20 for i in range(1, 21)]]
+
+        def band(rect: QRectF) -> None:
+            path = QPainterPath()
+            path.addRect(rect)
+            scene.setSelectionArea(path, Qt.ItemSelectionOperation.ReplaceSelection,
+                                   view.rubberBandSelectionMode(), view.viewportTransform())
+
+        def band_prepare() -> None:
+            scene.clearSelection()
+            view.fitInView(region, Qt.AspectRatioMode.KeepAspectRatio)
+            view.zoom_changed.emit(view.transform().m11())
+
+        selected_nodes = sum(1 for it in scene.nodes.values()
+                             if region.intersects(it.sceneBoundingRect()))
+        out["B3d rubber band"] = {
+            "steps": [lambda r=r: band(r) for r in rects],
+            "prepare": band_prepare,
+            "finish": scene.clearSelection,
+            "what": f"20 growing steps over {region.width():.0f} × {region.height():.0f} "
+                    f"selecting {selected_nodes} nodes at the end",
+        }
+        return out
+
+    def _fit_zoom(self, bounds: Any) -> float:
+        rect = bounds.adjusted(-60, -60, 60, 60)
+        vp = self.viewport.rect()
+        return min(vp.width() / rect.width(), vp.height() / rect.height())
+
+    def run_input(self, spec: dict[str, Any], budget_s: float, min_frames: int
+                  ) -> dict[str, Any]:
+        steps: list[Callable[[], None]] = spec["steps"]
+        spec["prepare"]()
+        self.settle()
+        order = _spread_order(len(steps))
+        frames: list[dict[str, float]] = []
+        started = time.perf_counter()
+        try:
+            for k, index in enumerate([order[0], *order]):  # the first one is a warm-up
+                if k > min_frames and time.perf_counter() - started > budget_s:
+                    break
+                self.paints.clear()
+                t0, c0 = time.perf_counter(), time.process_time()
+                steps[index]()
+                t1 = time.perf_counter()
+                self.viewport.repaint()
+                t2 = time.perf_counter()
+                during = list(self.paints)
+                self.settle()
+                t3, c3 = time.perf_counter(), time.process_time()
+                canvas = [p for p in during if p[0] == "canvas"]
+                if k == 0:
+                    started = time.perf_counter()
+                    continue
+                frames.append({
+                    "input_ms": (t1 - t0) * 1000,
+                    "paint_ms": sum(p[2] - p[1] for p in canvas) * 1000,
+                    "paint_cpu_ms": sum(p[3] for p in canvas),
+                    "repaint_ms": (t2 - t1) * 1000,
+                    "overview_ms": sum(p[2] - p[1] for p in self.paints
+                                       if p[0] == "overview") * 1000,
+                    "deferred_ms": (t3 - t2) * 1000,
+                    "frame_ms": (t3 - t0) * 1000,
+                    "frame_cpu_ms": (c3 - c0) * 1000,
+                })
+        finally:
+            spec["finish"]()
+            self.settle()
+
+        def col(key: str, cpu: str | None = None) -> h.Stats:
+            return h.summarize([f[key] for f in frames], [f[cpu] for f in frames] if cpu else ())
+
+        return {
+            "paint": col("paint_ms", "paint_cpu_ms"),
+            "frame": col("frame_ms", "frame_cpu_ms"),
+            "input": col("input_ms"),
+            "repaint": col("repaint_ms"),
+            "overview": col("overview_ms"),
+            "deferred": col("deferred_ms"),
+            "of_steps": len(steps),
+        }
+
+    def configure(self, index: str, cache: str) -> None:
+        from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+
+        from designer.canvas.items import NodeItem
+
+        methods = {"BSP": QGraphicsScene.ItemIndexMethod.BspTreeIndex,
+                   "NoIndex": QGraphicsScene.ItemIndexMethod.NoIndex}
+        modes = QGraphicsItem.CacheMode
+        self.scene.setItemIndexMethod(methods[index])
+        for item in self.scene.items():
+            if cache == "NoCache":
+                item.setCacheMode(modes.NoCache)
+            elif cache == "DeviceCoordinateCache":
+                item.setCacheMode(modes.DeviceCoordinateCache)
+            elif cache == "ItemCoordinateCache (nodes)":
+                item.setCacheMode(modes.ItemCoordinateCache if isinstance(item, NodeItem)
+                                  else modes.NoCache)
+            else:
+                raise ValueError(cache)
+        self.settle()
+
+    def bench_b3(self) -> dict[str, Any]:
+        plan = self.plan
+        inputs = self.inputs()
+        results: dict[str, Any] = {"inputs": {k: v["what"] for k, v in inputs.items()},
+                                   "configs": []}
+        configs: list[tuple[str, str, bool, float, list[str]]] = []
+        every = list(inputs)
+        if plan.shipped_with_overview:
+            configs.append(("BSP", "NoCache", True, plan.shipped_budget_s, every))
+        configs.append(("BSP", "NoCache", False,
+                        plan.matrix_budget_s if plan.shipped_with_overview
+                        else plan.shipped_budget_s, every))
+        some = every if plan.full_matrix else ["B3a pan", "B3c drag"]
+        configs += [
+            ("NoIndex", "NoCache", False, plan.matrix_budget_s, some),
+            ("BSP", "DeviceCoordinateCache", False, plan.matrix_budget_s, some),
+        ]
+        if plan.full_matrix:
+            configs += [
+                ("NoIndex", "DeviceCoordinateCache", False, plan.matrix_budget_s, some),
+                ("BSP", "ItemCoordinateCache (nodes)", False, plan.matrix_budget_s, some),
+            ]
+        dock = self.overview_dock()
+        for index, cache, overview, budget, names in configs:
+            dock.setVisible(overview)
+            self.configure(index, cache)
+            label = f"{index} + {cache}" + (" + overview (as shipped)" if overview else "")
+            entry: dict[str, Any] = {"index": index, "cache": cache, "overview": overview,
+                                     "label": label, "budget_s": budget, "results": {}}
+            for name in names:
+                entry["results"][name] = self.run_input(inputs[name], budget, plan.min_frames)
+                r = entry["results"][name]
+                print(f"  {self.size} {label:<52} {name:<16} paint p50 "
+                      f"{h.format_ms(r['paint'].p50):>7} p95 {h.format_ms(r['paint'].p95):>7}"
+                      f"  frame p50 {h.format_ms(r['frame'].p50):>7} (n={r['paint'].n})",
+                      flush=True)
+            results["configs"].append(entry)
+        self.configure("BSP", "NoCache")
+        # the overview alone, one repaint of the whole scene in miniature
+        dock.setVisible(True)
+        self.settle()
+        self.paints.clear()
+        t0 = time.perf_counter()
+        self.window.overview.viewport().repaint()
+        results["overview_repaint_ms"] = (time.perf_counter() - t0) * 1000
+        self.settle()
+        if plan.profile:
+            dock.setVisible(False)
+            self.settle()
+            results["profiles"] = {}
+            for name, spec in inputs.items():
+                spec["prepare"]()
+                self.settle()
+                steps = spec["steps"]
+                picks = [steps[i] for i in _spread_order(len(steps))[:4]]
+                profile = cProfile.Profile()
+                for step in picks:
+                    profile.enable()
+                    step()
+                    self.viewport.repaint()
+                    profile.disable()
+                    self.settle()
+                spec["finish"]()
+                self.settle()
+                results["profiles"][name] = _profile_top(profile, 8)
+            dock.setVisible(True)
+        return results
+
+    def close(self) -> None:
+        self.window.controller.undo_stack.setClean()
+        self.window.close()
+        self.settle()
+
+
+def child_main(size: str, roster: Path, result: Path, quick: bool) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    plan = gui_plan(size, quick)
+    with tempfile.TemporaryDirectory(prefix=f"bench-gui-{size}-") as tmpdir:
+        tmp = Path(tmpdir)
+        for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+            os.environ[var] = str(tmp / var.lower())
+        bench = GuiBench(size, roster, plan, tmp)
+        t0 = time.perf_counter()
+        b2 = bench.bench_b2()
+        print(f"  {size}: B2 cold first frame {b2['cold']['first_frame_ms']:,.0f} ms "
+              f"(open {b2['cold']['open_ms']:,.0f}, canvas paint {b2['cold']['paint_ms']:,.0f}, "
+              f"overview paint {b2['cold']['overview_paint_ms']:,.0f}; until idle "
+              f"{b2['cold']['until_idle_ms']:,.0f}); RSS {_fmt_mb(b2['rss_kb'])}; "
+              f"{len(b2['warm'])} warm opens ({time.perf_counter() - t0:.0f} s)", flush=True)
+        b3 = bench.bench_b3()
+        bench.close()
+    result.write_text(json.dumps(h._plain({"b2": b2, "b3": b3, "plan": plan.__repr__()})),
+                      encoding="utf-8")
+    return 0
+
+
+def run_gui_size(size: str, quick: bool) -> dict[str, Any]:
+    roster = fixture(size)
+    with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmpdir:
+        result = Path(tmpdir) / "result.json"
+        env = _child_env(Path(tmpdir))
+        cmd = [sys.executable, "-m", "bench.bench_designer", "--child", size,
+               "--fixture", str(roster), "--result", str(result)]
+        if quick:
+            cmd.append("--quick")
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
+        if proc.returncode != 0 or not result.exists():
+            raise RuntimeError(f"the {size} GUI child failed ({proc.returncode})")
+        data: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
+        data["elapsed_s"] = time.perf_counter() - t0
+        return data
+
+
+def _stats(d: dict[str, Any] | None) -> h.Stats:
+    if not d:
+        return h.Stats(math.nan, math.nan, math.nan, 0)
+    return h.Stats(**{k: (math.nan if v is None else v) for k, v in d.items()})
+
+
+def report_b2(size: str, data: dict[str, Any], empty_rss_mb: float) -> None:
+    b2 = data["b2"]
+    cold = b2["cold"]
+    one = h.summarize([cold["first_frame_ms"]], [cold["cpu_ms"]])
+    rows = [h.Row("open → canvas paintEvent done, cold (first open)", one)]
+    warm = _stats(b2.get("warm_first_frame"))
+    if warm.n:
+        rows.append(h.Row("open → canvas paintEvent done, warm", warm))
+    ours = warm if warm.n else one
+    load = _stats(b2.get("load_roster"))
+    rows.append(h.Row("floor: io.load_roster (parse, decode, validate)", load,
+                      h.ratio(ours, load)))
+    if b2.get("csafeloader"):
+        c = _stats(b2["csafeloader"])
+        rows.append(h.Row("floor: yaml.load CSafeLoader (plain dicts)", c, h.ratio(ours, c)))
+    print(h.format_table(
+        f"B2 open {size} ({b2['nodes']:,} nodes, {b2['edges']:,} edges, {b2['items']:,} items) "
+        f"to the first painted frame; viewport {b2['viewport'][0]}×{b2['viewport'][1]}, "
+        f"fit zoom {b2['fit_zoom']:.2%}", rows))
+    phases = [("of which open_path (load, check, build scene, fit)", cold["open_ms"]),
+              ("of which overview paint (same repaint pass)", cold["overview_paint_ms"]),
+              ("of which canvas paint", cold["paint_ms"]),
+              ("until idle (queued repaints of canvas and overview)", cold["until_idle_ms"])]
+    print(_table(f"B2 {size} cold open, phases", ("", "ms"),
+                 [(k, f"{v:,.0f}") for k, v in phases], right=(1,)))
+    if b2.get("profile"):
+        _print_profile(f"B2 {size} hot spots (cProfile of one open + repaint; own time)",
+                       b2["profile"])
+    rss = b2["rss_kb"] / 1024
+    print(_table(f"B9 memory after B2 at {size}", ("", "MB", "target", "verdict"), [
+        ("RSS after open + first frame", f"{rss:,.0f}", f"≤ {B9_MB[size]:g}",
+         _verdict(rss, B9_MB[size])),
+        ("peak RSS (VmHWM) so far", f"{b2['hwm_kb'] / 1024:,.0f}", "", ""),
+        ("increment over the empty window (B1)", f"{rss - empty_rss_mb:,.0f}", "", ""),
+    ], right=(1,)))
+
+
+def report_b3(size: str, data: dict[str, Any]) -> None:
+    b3 = data["b3"]
+    limit = B3_MS[size]
+    print(f"B3 inputs at {size}:")
+    for name, what in b3["inputs"].items():
+        print(f"  {name}: {what}")
+    print()
+    baseline: dict[str, h.Stats] = {}
+    rows = []
+    for entry in b3["configs"]:
+        for name, r in entry["results"].items():
+            paint, frame = _stats(r["paint"]), _stats(r["frame"])
+            key = name
+            if entry["index"] == "BSP" and entry["cache"] == "NoCache" and not entry["overview"]:
+                baseline[key] = paint
+            rows.append((entry, name, paint, frame, _stats(r["overview"]), _stats(r["input"])))
+    body = []
+    for entry, name, paint, frame, overview, inp in rows:
+        base = baseline.get(name)
+        rel = "" if base is None or entry["overview"] else h.format_ratio(h.ratio(paint, base))
+        if entry["index"] == "BSP" and entry["cache"] == "NoCache" and not entry["overview"]:
+            rel = "(reference)"
+        body.append((name, entry["label"], h.format_ms(paint.p50), h.format_ms(paint.p95),
+                     _verdict(paint.p95, limit), h.format_ms(inp.p50),
+                     h.format_ms(overview.p50) if entry["overview"] else "-",
+                     h.format_ms(frame.p50), h.format_ms(frame.p95),
+                     _verdict(frame.p95, limit), f"{paint.n}/{r_steps(entry, name)}", rel))
+    print(_table(f"B3 frame times at {size} (ms; target p95 ≤ {limit:g} ms; paint = canvas "
+                 "paintEvent, frame = input + repaint + deferred events)",
+                 ("input", "configuration", "paint p50", "paint p95", "", "input p50",
+                  "overview p50", "frame p50", "frame p95", "", "n", "paint vs BSP+NoCache"),
+                 body, right=(2, 3, 5, 6, 7, 8, 10)))
+    print(f"One overview repaint at {size} (whole scene in miniature): "
+          f"{b3['overview_repaint_ms']:,.0f} ms; the shipped overview repaints on every scroll, "
+          "zoom and scene change.\n")
+    for name, prof in (b3.get("profiles") or {}).items():
+        _print_profile(f"B3 {size} {name} hot spots (cProfile over 4 frames, BSP + NoCache, "
+                       "overview closed; own time)", prof)
+
+
+def r_steps(entry: dict[str, Any], name: str) -> int:
+    return int(entry["results"][name]["of_steps"])
+
+
+def b3_winner(b3: dict[str, Any]) -> dict[str, Any]:
+    """The configuration with the lowest worst-input paint p95 among those run on every input
+    (overview closed), and the same for each input."""
+    inputs = list(b3["inputs"])
+    best: tuple[float, str] | None = None
+    for entry in b3["configs"]:
+        if entry["overview"] or set(entry["results"]) != set(inputs):
+            continue
+        worst = max(_stats(r["paint"]).p95 for r in entry["results"].values())
+        if best is None or worst < best[0]:
+            best = (worst, entry["label"])
+    per_input = {}
+    for name in inputs:
+        cands = [(_stats(e["results"][name]["paint"]).p95, e["label"]) for e in b3["configs"]
+                 if name in e["results"] and not e["overview"]]
+        per_input[name] = min(cands)[1] if cands else ""
+    return {"overall": best[1] if best else "", "worst_p95_ms": best[0] if best else math.nan,
+            "per_input": per_input}
+
+
+# ====================================================================== B6 auto-layout
+
+_GRANDALF_CODE = r"""
+import json, sys, threading, time
+from runtime.roster import io
+from grandalf.graphs import Vertex, Edge, Graph
+from grandalf.layouts import SugiyamaLayout
+
+class View:
+    w, h = 196.0, 72.0
+
+sys.setrecursionlimit(1_000_000)  # its block placement recurses once per rank
+threading.stack_size(1 << 29)
+content = io.load_roster(sys.argv[1]).content
+
+
+def run():
+    t0 = time.perf_counter()
+    V = {}
+    for n in content.nodes:
+        v = Vertex(n)
+        v.view = View()
+        V[n] = v
+    E = [Edge(V[e.source], V[e.target]) for e in content.edges.values()
+         if e.source in V and e.target in V]
+    g = Graph(list(V.values()), E)
+    t1 = time.perf_counter()
+    print("GRANDALF " + json.dumps({"phase": "graph", "ms": (t1 - t0) * 1000,
+                                    "components": len(g.C)}), flush=True)
+    for comp in g.C:
+        sug = SugiyamaLayout(comp)
+        roots = [V[r] for r in content.meta.entry if r in V and V[r] in comp.sV]
+        sug.init_all(roots=roots or None)
+        sug.draw(N=1.5)
+    t2 = time.perf_counter()
+    print("GRANDALF " + json.dumps({"phase": "done", "graph_ms": (t1 - t0) * 1000,
+                                    "layout_ms": (t2 - t1) * 1000, "ms": (t2 - t0) * 1000}),
+          flush=True)
+
+
+worker = threading.Thread(target=run)
+worker.start()
+worker.join()
+"""
+
+
+def _grandalf(roster: Path, timeout_s: float) -> dict[str, Any]:
+    try:
+        import grandalf  # noqa: F401
+    except ImportError:
+        return {"status": "not installed (pip install grandalf)"}
+    with tempfile.TemporaryDirectory(prefix="bench-grandalf-") as tmpdir:
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.run([sys.executable, "-c", _GRANDALF_CODE, str(roster)],
+                                  env=_child_env(Path(tmpdir)), cwd=ROOT, capture_output=True,
+                                  text=True, timeout=timeout_s, check=False)
+            stdout = proc.stdout
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout or b""
+            stdout = out.decode() if isinstance(out, bytes) else out
+            phases = [json.loads(ln.removeprefix("GRANDALF ")) for ln in stdout.splitlines()
+                      if ln.startswith("GRANDALF ")]
+            graph = next((p for p in phases if p["phase"] == "graph"), None)
+            note = (f"graph built in {graph['ms'] / 1000:.1f} s, " if graph else
+                    "graph not even built, ")
+            return {"status": f"did not finish in {timeout_s:.0f} s ({note}layout unfinished)",
+                    "finished": False, "timeout_s": timeout_s, "phases": phases}
+        wall = time.perf_counter() - t0
+    phases = [json.loads(ln.removeprefix("GRANDALF ")) for ln in stdout.splitlines()
+              if ln.startswith("GRANDALF ")]
+    done = next((p for p in phases if p["phase"] == "done"), None)
+    if done is None:
+        return {"status": f"failed ({proc.returncode}): {proc.stderr[-300:]}", "finished": False}
+    return {"status": "finished", "finished": True, "ms": done["ms"],
+            "graph_ms": done["graph_ms"], "layout_ms": done["layout_ms"], "wall_s": wall}
+
+
+def _dot(roster: Path, timeout_s: float) -> dict[str, Any]:
+    dot = shutil.which("dot")
+    if dot is None:
+        return {"status": "Graphviz dot not installed"}
+    from runtime.roster import io
+
+    content = io.load_roster(roster).content
+    lines = ["digraph G { rankdir=LR; node [shape=box width=2.7 height=1];"]
+    lines += [f'"{e.source}" -> "{e.target}";' for e in content.edges.values()]
+    lines.append("}")
+    t0 = time.perf_counter()
+    try:
+        subprocess.run([dot, "-Tplain"], input="\n".join(lines), capture_output=True, text=True,
+                       timeout=timeout_s, check=True)
+    except subprocess.TimeoutExpired:
+        return {"status": f"did not finish in {timeout_s:.0f} s", "finished": False}
+    return {"status": "finished", "finished": True, "ms": (time.perf_counter() - t0) * 1000}
+
+
+def _nx_graphs(content: Any) -> tuple[Any, Any]:
+    """(the whole roster as a DiGraph, the agents' delegation DiGraph); built untimed."""
+    import networkx as nx
+
+    from runtime.roster import model as m
+
+    nodes, edges = content.nodes, content.edges
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((e.source, e.target) for e in edges.values()
+                         if e.source in nodes and e.target in nodes)
+    delegation = nx.DiGraph()
+    delegation.add_nodes_from(k for k, v in nodes.items() if isinstance(v, m.Agent))
+    delegation.add_edges_from((e.source, e.target) for e in edges.values()
+                              if e.kind is m.EdgeKind.DELEGATION and e.source in delegation
+                              and e.target in delegation)
+    return graph, delegation
+
+
+def _multipartite(graph: Any, delegation: Any, kinds: dict[str, str], sources: list[str]
+                  ) -> object:
+    """nx.multipartite_layout on BFS-depth layers (agents), then tools, servers, humans."""
+    import networkx as nx
+
+    layers: dict[int, list[str]] = {}
+    placed: set[str] = set()
+    depth = 0
+    for depth, layer in enumerate(nx.bfs_layers(delegation, sources)):
+        layers[depth] = list(layer)
+        placed.update(layer)
+    rest = [a for a in delegation if a not in placed]
+    top = depth + 1
+    if rest:
+        layers[top] = rest
+        top += 1
+    groups = {"Tool": "Tool", "Placeholder": "Tool", "McpServer": "McpServer", "Human": "Human"}
+    for offset, kind in enumerate(("Tool", "McpServer", "Human")):
+        members = [k for k, v in kinds.items() if groups.get(v) == kind]
+        if members:
+            layers[top + offset] = members
+    return nx.multipartite_layout(graph, subset_key=layers)
+
+
+def _dense_spring(graph: Any) -> object:
+    """What nx.spring_layout does below 500 nodes: dense Fruchterman-Reingold, 50 iterations."""
+    import networkx as nx
+    import numpy as np
+
+    matrix = nx.to_numpy_array(graph, weight="weight")
+    pos = nx.drawing.layout._fruchterman_reingold(
+        matrix, None, None, None, 50, 1e-4, 2, np.random.RandomState(1))
+    return nx.rescale_layout(pos, scale=1)
+
+
+def _b6_size(size: str, quick: bool, have_scipy: bool, spring_l: tuple[int, float] | None,
+             grandalf_l: dict[str, Any] | None) -> dict[str, Any]:
+    import networkx as nx
+
+    from runtime.roster import io
+    from runtime.roster.autolayout import layered_layout
+
+    roster = fixture(size)
+    content = io.load_roster(roster).content
+    nodes, edges, entry = content.nodes, content.edges, content.meta.entry
+    n = len(nodes)
+    big = size == "XL"
+    ours = h.measure(lambda: layered_layout(nodes, edges, entry),
+                     warmup=1 if (big or quick) else 3,
+                     iterations=3 if quick else (5 if big else 20))
+    rows = [h.Row("layered_layout (ours)", ours)]
+    res: dict[str, Any] = {"nodes": n, "edges": len(edges), "ours": ours}
+
+    graph, delegation = _nx_graphs(content)
+    kinds = {k: type(v).__name__ for k, v in nodes.items()}
+    sources = [e for e in entry if e in delegation]
+    multi = h.measure(lambda: _multipartite(graph, delegation, kinds, sources), warmup=1,
+                      iterations=3 if (big or quick) else 10)
+    rows.append(h.Row("nx.multipartite_layout (BFS layers, no crossing reduction)", multi,
+                      h.ratio(ours, multi), note="nx graph built untimed"))
+    res["multipartite"] = multi
+
+    spring: h.Stats | None = None
+    if not big:
+        if have_scipy:
+            spring = h.measure(lambda: nx.spring_layout(graph, iterations=50, seed=1),
+                               warmup=0, iterations=1)
+            label = "nx.spring_layout(iterations=50)"
+        else:
+            spring = h.measure(lambda: _dense_spring(graph), warmup=0, iterations=1)
+            label = "nx spring layout, 50 iterations (networkx's dense FR solver: no SciPy)"
+        rows.append(h.Row(label, spring, h.ratio(ours, spring), note="1 run"))
+        res["spring"] = {"stats": spring, "label": label, "n": n}
+    elif spring_l is not None:
+        projected = spring_l[1] * (n / spring_l[0]) ** 2
+        proj = h.Stats(projected, projected, projected, 0)
+        rows.append(h.Row("nx spring layout, 50 iterations: PROJECTED from L as O(n²)", proj,
+                          h.ratio(ours, proj), note="not run: n×n arrays of gigabytes"))
+        res["spring"] = {"projected_ms": projected, "label": "projected from L as O(n²)"}
+
+    limit = 20.0 if quick else (60.0 if not big else 30.0)
+    if big and grandalf_l is not None and not grandalf_l.get("finished"):
+        g = {"status": f"not run: it did not finish L in {grandalf_l.get('timeout_s', 0):.0f} s",
+             "finished": False}
+    else:
+        g = _grandalf(roster, limit)
+    res["grandalf"] = g
+    if g.get("finished"):
+        gs = h.summarize([g["ms"]])
+        rows.append(h.Row("grandalf SugiyamaLayout (graph + layout)", gs, h.ratio(ours, gs),
+                          note=f"1 run; layout alone {g['layout_ms'] / 1000:.1f} s"))
+    else:
+        rows.append(h.Row(f"grandalf SugiyamaLayout: {g['status']}",
+                          h.Stats(math.nan, math.nan, math.nan, 0)))
+    d = _dot(roster, limit)
+    res["dot"] = d
+    if d.get("finished"):
+        ds = h.summarize([d["ms"]])
+        rows.append(h.Row("Graphviz dot -Tplain", ds, h.ratio(ours, ds), note="1 run"))
+    else:
+        rows.append(h.Row(f"Graphviz dot: {d['status']}", h.Stats(math.nan, math.nan, math.nan, 0)))
+    print(h.format_table(f"B6 auto-layout {size} ({n:,} nodes, {len(edges):,} edges; "
+                         f"target ≤ {B6_MS[size]:g} ms)", rows))
+    return res
+
+
+def bench_b6(sizes: list[str], quick: bool) -> dict[str, Any]:
+    try:
+        import scipy  # noqa: F401
+
+        have_scipy = True
+    except ImportError:
+        have_scipy = False
+    out: dict[str, Any] = {"scipy": have_scipy}
+    spring_l: tuple[int, float] | None = None
+    grandalf_l: dict[str, Any] | None = None
+    for size in sizes:
+        res = _b6_size(size, quick, have_scipy, spring_l, grandalf_l)
+        spring = res.get("spring", {}).get("stats")
+        if spring is not None:
+            spring_l = (res["nodes"], spring.p50)
+        if size == "L":
+            grandalf_l = res["grandalf"]
+        out[size] = res
+    return out
+
+
+# ====================================================================== driver
+
+
+def target_rows(b1: dict[str, Any] | None, gui: dict[str, dict[str, Any]],
+                b6: dict[str, Any] | None) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+
+    def add(label: str, limit: str, value: float, lim: float, unit: str = "ms",
+            ratio: str = "") -> None:
+        shown = "-" if math.isnan(value) else (f"{value:,.1f} {unit}" if value < 100
+                                                else f"{value:,.0f} {unit}")
+        rows.append({"target": label, "limit": limit, "measured": shown,
+                     "verdict": _verdict(value, lim), "ratio": ratio})
+
+    if b1:
+        ours = _stats(b1["stats"]["designer"]) if isinstance(b1["stats"]["designer"], dict) \
+            else b1["stats"]["designer"]
+        add("B1 cold start p50", f"≤ {B1_MS:g} ms", ours.p50, B1_MS,
+            ratio=f"vs bare window: {h.format_ratio(b1['ratio_vs_bare'])}")
+        rss = b1["rss_mb"]["designer"]
+        rss_p50 = rss["p50"] if isinstance(rss, dict) else rss.p50
+        add("B1 idle RSS p50", f"≤ {B1_RSS_MB:g} MB", rss_p50, B1_RSS_MB, "MB")
+    for size, data in gui.items():
+        b2 = data["b2"]
+        warm = _stats(b2.get("warm_first_frame"))
+        value = warm.p50 if warm.n else b2["cold"]["first_frame_ms"]
+        which = "warm p50" if warm.n else "cold, 1 run"
+        add(f"B2 open {size} to first frame ({which})", f"≤ {B2_MS[size]:g} ms", value,
+            B2_MS[size], ratio=f"cold {b2['cold']['first_frame_ms']:,.0f} ms")
+    for size, data in gui.items():
+        b3 = data["b3"]
+        shipped = b3["configs"][0]
+        for name, r in shipped["results"].items():
+            paint = _stats(r["paint"])
+            add(f"B3 {name} {size} paint p95 ({shipped['label']})",
+                f"≤ {B3_MS[size]:g} ms", paint.p95, B3_MS[size],
+                ratio=f"frame p95 {h.format_ms(_stats(r['frame']).p95)} ms")
+        win = b3_winner(b3)
+        add(f"B3 {size} best configuration, worst input p95 ({win['overall']})",
+            f"≤ {B3_MS[size]:g} ms", win["worst_p95_ms"], B3_MS[size])
+    if b6:
+        for size in [s for s in B6_MS if s in b6]:
+            ours = b6[size]["ours"]
+            ours = _stats(ours) if isinstance(ours, dict) else ours
+            spring = b6[size].get("spring") or {}
+            sp = spring.get("stats")
+            sp_ms = (sp["p50"] if isinstance(sp, dict) else sp.p50) if sp else \
+                spring.get("projected_ms", math.nan)
+            add(f"B6 layered_layout {size} p50", f"≤ {B6_MS[size]:g} ms", ours.p50, B6_MS[size],
+                ratio=f"vs spring: {h.format_ratio(sp_ms / ours.p50)}"
+                + (" (projected)" if "projected_ms" in spring else ""))
+    for size, data in gui.items():
+        add(f"B9 RSS after B2 {size}", f"≤ {B9_MB[size]:g} MB", data["b2"]["rss_kb"] / 1024,
+            B9_MB[size], "MB")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_designer", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="L,XL",
+                        type=lambda s: [x.strip().upper() for x in s.split(",") if x.strip()])
+    parser.add_argument("--quick", action="store_true", help="small budgets: a smoke run")
+    parser.add_argument("--only", default="b1,b2,b3,b6,b9",
+                        type=lambda s: {x.strip().lower() for x in s.split(",") if x.strip()},
+                        help="which parts to run (b2, b3 and b9 run together)")
+    parser.add_argument("--name", default="designer", help="result file bench/results/NAME.json")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--fixture", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child_main(args.child, args.fixture, args.result, args.quick)
+    unknown = [s for s in args.sizes if s not in B2_MS]
+    if unknown:
+        parser.error(f"unknown size(s) {', '.join(unknown)}; choose from L, XL")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    machine = h.machine_info()
+    versions = _versions()
+    print(f"machine: {machine['nproc']} CPUs, {machine['cpu']}, Python {machine['python']}; "
+          f"PySide6 {versions.get('PySide6-Essentials') or versions.get('PySide6', '?')}, "
+          f"networkx {versions.get('networkx', '?')}, grandalf "
+          f"{versions.get('grandalf', 'not installed')}, SciPy "
+          f"{versions.get('scipy', 'not installed')}; QT_QPA_PLATFORM="
+          f"{os.environ['QT_QPA_PLATFORM']}")
+    print(f"load average before: {load_before[0]:.2f} (1 min)\n")
+    for size in sorted(args.sizes, key=list(B2_MS).index):
+        fixture(size)
+
+    b1 = None
+    if "b1" in args.only:
+        b1 = bench_b1(rounds=3 if args.quick else 12, warmup=1 if args.quick else 2)
+    empty_rss = b1["rss_mb"]["designer"].p50 if b1 else math.nan
+    gui: dict[str, dict[str, Any]] = {}
+    if args.only & {"b2", "b3", "b9"}:
+        for size in sorted(args.sizes, key=list(B2_MS).index):
+            print(f"=== {size}: B2, B9 and B3 in a fresh process", flush=True)
+            gui[size] = run_gui_size(size, args.quick)
+            report_b2(size, gui[size], empty_rss)
+            report_b3(size, gui[size])
+            gui[size]["b3"]["winner"] = b3_winner(gui[size]["b3"])
+            win = gui[size]["b3"]["winner"]
+            print(f"B3 winner at {size} (lowest worst-input paint p95, overview closed): "
+                  f"{win['overall']} ({h.format_ms(win['worst_p95_ms'])} ms); per input: "
+                  + "; ".join(f"{k}: {v}" for k, v in win["per_input"].items()) + "\n")
+    b6 = None
+    if "b6" in args.only:
+        b6 = bench_b6(sorted(args.sizes, key=list(B2_MS).index), args.quick)
+
+    targets = target_rows(b1, gui, b6)
+    cols = ("target", "limit", "measured", "verdict", "ratio")
+    print(_table("Targets (PERFORMANCE.md; wall clock; the machine is shared, see the load "
+                 "average)", cols, [tuple(t[c] for c in cols) for t in targets], right=(2,)))
+    elapsed = time.perf_counter() - started
+    load_after = os.getloadavg()
+    print(f"load average after: {load_after[0]:.2f} (1 min); above {machine['nproc']} means "
+          "other processes competed for the CPUs and wall times are inflated")
+    path = h.write_results(args.name, {
+        "load_average": {"before": load_before, "after": load_after},
+        "quick": args.quick,
+        "versions": versions,
+        "window": WINDOW_SIZE,
+        "b1": b1,
+        "gui": gui,
+        "b6": b6,
+        "targets": targets,
+        "elapsed_s": elapsed,
+    })
+    print(f"\nwrote {path} ({elapsed:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
