@@ -30,6 +30,7 @@ import pytest
 
 from runtime.roster import io, yaml_read
 from runtime.roster.errors import RosterLoadError
+from tests.conftest import register_test_key
 from tests.runtime.secret_corpus import KEY_CHARS, rand
 
 REPO = Path(__file__).resolve().parents[2]
@@ -258,15 +259,15 @@ def test_ten_to_the_five_thousand_as_a_float_is_refused_as_not_finite(tmp_path: 
 
 def generated_api_key(seed: int) -> str:
     rng = random.Random(seed)
-    return "sk-ant-api03-" + rand(rng, KEY_CHARS, 93) + "AA"
+    return register_test_key("sk-ant-api03-" + rand(rng, KEY_CHARS, 93) + "AA")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_literal_api_key_in_providers_is_refused_and_never_echoed(
-    tmp_path: Path, seed: int
+    planted: Path, seed: int
 ) -> None:
     key = generated_api_key(seed)
-    path = write(tmp_path, ENVELOPE + f"providers:\n  anthropic:\n    api_key: {key}\n")
+    path = write(planted, ENVELOPE + f"providers:\n  anthropic:\n    api_key: {key}\n")
     error = refused_quickly_and_untouched(path)
     assert (error.line, error.column) == (5, 14)
     assert key not in str(error)
@@ -275,10 +276,12 @@ def test_a_literal_api_key_in_providers_is_refused_and_never_echoed(
     assert "keyring:SERVICE/NAME or env:VAR" in str(error)
 
 
-def test_a_literal_api_key_as_a_tool_credential_is_refused_and_never_echoed(tmp_path: Path) -> None:
+def test_a_literal_api_key_as_a_tool_credential_is_refused_and_never_echoed(
+    planted: Path,
+) -> None:
     key = generated_api_key(4)
     body = f"tools:\n  t:\n    kind: http_fetch\n    credential: {key}\n"
-    path = write(tmp_path, ENVELOPE + body)
+    path = write(planted, ENVELOPE + body)
     error = refused_quickly_and_untouched(path)
     assert error.path == ("tools", "t", "credential")
     assert key not in str(error)
