@@ -179,7 +179,7 @@ class Bench:
         self.loop.close()
 
     def sync(self, make: Callable[[], Awaitable[object]]) -> Callable[[], object]:
-        return lambda: self.loop.run_until_complete(make())  # type: ignore[arg-type]
+        return lambda: self.loop.run_until_complete(make())
 
     def run(self, content: RosterContent, provider: Provider, **kw: Any) -> Run:
         return Run(content, RunConfig(task="bench"), provider, NO_TOOLS, DenyChannel(),
@@ -517,21 +517,23 @@ def fan(n, delay=0.0):
 async def timed(graph, iters, warm):
     for _ in range(warm):
         await graph.ainvoke({"msgs": []})
-    out = []
+    out, cpu = [], []
     for _ in range(iters):
         gc.collect()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         res = await graph.ainvoke({"msgs": []})
         out.append((time.perf_counter() - t) * 1000)
-    return out, len(res["msgs"])
+        cpu.append((time.process_time() - c) * 1000)
+    return out, cpu, len(res["msgs"])
 
 async def main():
     import langgraph
     from importlib.metadata import version
     result = {"version": version("langgraph")}
-    result["chain50_ms"], result["chain_msgs"] = await timed(chain(50), ITER, WARM)
-    result["fan5_ms"], result["fan_msgs"] = await timed(fan(5), ITER * 5, WARM)
-    result["par50_ms"], result["par_msgs"] = await timed(fan(50, 0.1), ITER, WARM)
+    for name, graph, n in (("chain50", chain(50), ITER), ("fan5", fan(5), ITER * 5),
+                           ("par50", fan(50, 0.1), ITER)):
+        result[name + "_ms"], result[name + "_cpu_ms"], result[name + "_msgs"] = \
+            await timed(graph, n, WARM)
     print(json.dumps(result))
 
 asyncio.run(main())
@@ -609,8 +611,8 @@ def render_profile(prof: cProfile.Profile, top: int) -> str:
     return "\n".join(lines[max(0, start - 1):])
 
 
-def from_samples(samples: list[float]) -> h.Stats:
-    return h.summarize(samples)
+def from_samples(peer: Mapping[str, Any], name: str) -> h.Stats:
+    return h.summarize(peer[f"{name}_ms"], peer.get(f"{name}_cpu_ms", ()))
 
 
 # --------------------------------------------------------------------------- main
@@ -670,17 +672,20 @@ def main(argv: list[str] | None = None) -> int:
         h.Row(f"B8d {PAR_N} x raw SDK gather, loopback server", par_sdk, ours=par_srv),
     ]
     if "chain50_ms" in peer:
-        lg_node = scale(from_samples(peer["chain50_ms"]), 1 / CHAIN_N)
-        lg_fan = from_samples(peer["fan5_ms"])
-        lg_par = from_samples(peer["par50_ms"])
+        lg_node = scale(from_samples(peer, "chain50"), 1 / CHAIN_N)
+        lg_fan = from_samples(peer, "fan5")
+        lg_par = from_samples(peer, "par50")
         rows += [
             h.Row(f"LangGraph {peer['version']} per node ({CHAIN_N}-chain)", lg_node,
-                  ratio=h.ratio(node_mem, lg_node)),
-            h.Row("LangGraph 5-way fan-out", lg_fan, ratio=h.ratio(fan, lg_fan)),
-            h.Row("LangGraph 50 parallel x 100 ms", lg_par, ratio=h.ratio(par, lg_par)),
+                  ours=node_mem),
+            h.Row("LangGraph 5-way fan-out", lg_fan, ours=fan),
+            h.Row("LangGraph 50 parallel x 100 ms", lg_par, ours=par),
         ]
         peer["ratios"] = {"B8a": h.ratio(node_mem, lg_node), "B8b": h.ratio(fan, lg_fan),
                           "B8d": h.ratio(par, lg_par)}
+        peer["cpu_ratios"] = {"B8a": h.ratio(node_mem, lg_node, cpu=True),
+                              "B8b": h.ratio(fan, lg_fan, cpu=True),
+                              "B8d": h.ratio(par, lg_par, cpu=True)}
         peer["per_node_ms"], peer["fan5_stats_ms"], peer["par50_stats_ms"] = \
             lg_node, lg_fan, lg_par
     elif peer.get("error"):

@@ -435,6 +435,9 @@ def _invalid_request(body: Any) -> str | None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm each response would
+    # wait ~40 ms for a delayed ACK, which no real API does.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet

@@ -11,6 +11,7 @@ faster than PyYAML's dumper, which matters for large rosters.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -45,6 +46,7 @@ class Flow(dict[str, Any]):
     """A mapping the writer keeps on one line when it fits (a grant, a position)."""
 
 
+@functools.lru_cache(maxsize=65536)  # rosters repeat ids, models and modes many times
 def _is_plain(text: str, *, flow: bool) -> bool:
     if not text or text != text.strip():
         return False
@@ -60,9 +62,12 @@ def _is_plain(text: str, *, flow: bool) -> bool:
     return not _looks_numeric_11(text)
 
 
+_NUMERIC_11 = re.compile(r"[-+]?(0[xob]|[0-9][0-9_:]*[:_]|[0-9]{4}-[0-9]{2}-[0-9]{2})")
+
+
 def _looks_numeric_11(text: str) -> bool:
     """YAML 1.1 also reads 0o17, 0x1F, 1_000, 1:20 and 2026-01-01 as non-strings."""
-    return bool(re.match(r"[-+]?(0[xob]|[0-9][0-9_:]*[:_]|[0-9]{4}-[0-9]{2}-[0-9]{2})", text))
+    return bool(_NUMERIC_11.match(text))
 
 
 def quote(text: str) -> str:
