@@ -60,7 +60,10 @@ def run_headless(file: str | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.headless or not has_display():
-        return run_headless(args.file)
+        try:
+            return run_headless(args.file)
+        except BrokenPipeError:  # output piped into `head`: the reader left, not an error
+            return 0
     from PySide6.QtWidgets import QApplication
 
     from designer.main_window import MainWindow
