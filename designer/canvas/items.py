@@ -330,6 +330,10 @@ class EdgeItem(QGraphicsItem):
         path.cubicTo(start + out_dir * reach_out, end + in_dir * reach_in, end)
         self.prepareGeometryChange()
         self._path = path
+        # Computed once per move, not on every paint (paint is the hot path when zoomed out).
+        self._chord = QLineF(start, end)
+        self._tip, self._tip_back = end, path.pointAtPercent(0.97)
+        self._mid = path.pointAtPercent(0.5)
         self._bounds = path.boundingRect().adjusted(-12, -12, 12, 12)
         self._update_tooltip()
 
@@ -359,7 +363,7 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         if lod < 0.3:
-            painter.drawLine(self._path.pointAtPercent(0), self._path.pointAtPercent(1))
+            painter.drawLine(self._chord)
             return
         painter.drawPath(self._path)
         self._paint_arrow(painter, colour, look.arrow)
@@ -367,8 +371,7 @@ class EdgeItem(QGraphicsItem):
             self._paint_grant_label(painter, colour)
 
     def _paint_arrow(self, painter: QPainter, colour: QColor, arrow: str) -> None:
-        tip = self._path.pointAtPercent(1.0)
-        back = self._path.pointAtPercent(0.97)
+        tip, back = self._tip, self._tip_back
         angle = math.atan2(tip.y() - back.y(), tip.x() - back.x())
         size = 10.0
 
@@ -388,7 +391,7 @@ class EdgeItem(QGraphicsItem):
         mode = s.MODE_MARKS.get(self.edge.mode or "read", "?")
         approval = s.APPROVAL_MARKS.get(self.edge.approval or "ask", "?")
         text = f"{mode} {approval}"
-        mid = self._path.pointAtPercent(0.5)
+        mid = self._mid
         painter.setFont(_SMALL_FONT)
         box = QRectF(mid.x() - 16, mid.y() - 8, 32, 16)
         painter.setPen(QPen(colour, 1))
