@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QValidator, QWheelEvent
@@ -130,33 +130,30 @@ def _means_unset(box: QAbstractSpinBox, text: str) -> bool:
     return not text.strip() or text == box.specialValueText()
 
 
-class UnsetSpinBox(QSpinBox):
-    """Its minimum is the unset step; an emptied field means unset too."""
+class _UnsetSteps:
+    """Shared by both spin boxes: the minimum is the unset step, an emptied field means unset,
+    and the wheel only turns the value of a focused box."""
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        if not wheel_only_with_focus(self, event):
-            super().wheelEvent(event)
+        box = cast(QAbstractSpinBox, self)
+        if not wheel_only_with_focus(box, event):
+            super().wheelEvent(event)  # type: ignore[misc]
 
     def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
-        if _means_unset(self, text):
+        if _means_unset(cast(QAbstractSpinBox, self), text):
             return QValidator.State.Acceptable, text, pos
-        return super().validate(text, pos)
+        return super().validate(text, pos)  # type: ignore[misc,no-any-return]
+
+
+class UnsetSpinBox(_UnsetSteps, QSpinBox):
+    """An integer box whose minimum means unset."""
 
     def valueFromText(self, text: str) -> int:
         return self.minimum() if _means_unset(self, text) else super().valueFromText(text)
 
 
-class UnsetDoubleSpinBox(QDoubleSpinBox):
+class UnsetDoubleSpinBox(_UnsetSteps, QDoubleSpinBox):
     """As `UnsetSpinBox`, and shows no trailing zeros ("2.5", not "2.500000")."""
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if not wheel_only_with_focus(self, event):
-            super().wheelEvent(event)
-
-    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
-        if _means_unset(self, text):
-            return QValidator.State.Acceptable, text, pos
-        return super().validate(text, pos)
 
     def valueFromText(self, text: str) -> float:
         return self.minimum() if _means_unset(self, text) else super().valueFromText(text)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import stat
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
@@ -152,6 +153,30 @@ def read_capped(fd: int, limit: int) -> bytes:
 
 
 # ---------------------------------------------------------------- arguments
+
+
+def replace_at(folder: int, name: str, data: bytes, mode: int) -> None:
+    """Write `data` as `name` inside the open directory `folder` atomically: a temporary
+    file beside it (O_EXCL, never following links), fsync, then rename over `name`.
+    A failure leaves the old file as it was and no temporary behind."""
+    temp = f".{name[:64]}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 mode, dir_fd=folder)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        try:
+            os.unlink(temp, dir_fd=folder)
+        except OSError:
+            pass
+        raise
 
 
 def text_arg(args: Mapping[str, Any], name: str, *, max_len: int = 100_000,

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import secrets
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, localtime
@@ -33,6 +32,7 @@ from runtime.engine.tools._common import (
     Roots,
     int_config,
     make_spec,
+    replace_at,
     str_list_config,
     text_arg,
 )
@@ -64,28 +64,14 @@ class OutboxTransport:
         name = f"{key}.eml"
         root, real = self.roots.resolve(self.outbox)
         folder = self.roots.open_dir(root, real)
-        temp = f".{key}.{secrets.token_hex(4)}.tmp"
         try:
             try:
                 os.stat(name, dir_fd=folder, follow_symlinks=False)
                 return f"already queued as {os.path.join(real, name)} (not queued twice)"
             except FileNotFoundError:
                 pass
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                         | os.O_CLOEXEC, 0o600, dir_fd=folder)
-            try:
-                os.write(fd, message.as_bytes())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
-            temp = ""
+            replace_at(folder, name, message.as_bytes(), 0o600)
         finally:
-            if temp:
-                try:
-                    os.unlink(temp, dir_fd=folder)
-                except OSError:
-                    pass
             os.close(folder)
         return f"queued in the outbox as {os.path.join(real, name)} (not sent: offline outbox)"
 

@@ -15,7 +15,6 @@ write, even though the engine shows both operations to every grantee.
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from typing import Any, Final
 
@@ -27,6 +26,7 @@ from runtime.engine.tools._common import (
     int_config,
     make_spec,
     read_capped,
+    replace_at,
     text_arg,
 )
 from runtime.roster import model as m
@@ -121,7 +121,6 @@ class FileTool(BuiltinTool):
         if len(data) > self.max_bytes:
             raise Refused(f"the content is {len(data)} bytes; the limit is {self.max_bytes}")
         parent, name, real = self.roots.open_parent(path)
-        temp = f".{name[:64]}.{secrets.token_hex(6)}.tmp"
         try:
             try:
                 info = os.stat(name, dir_fd=parent, follow_symlinks=False)
@@ -129,22 +128,7 @@ class FileTool(BuiltinTool):
                 info = None
             if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
                 raise Refused(f"{path!r} exists and is not a regular file")
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                         | os.O_CLOEXEC, 0o644, dir_fd=parent)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, name, src_dir_fd=parent, dst_dir_fd=parent)
-            temp = ""
+            replace_at(parent, name, data, 0o644)
         finally:
-            if temp:
-                try:
-                    os.unlink(temp, dir_fd=parent)
-                except OSError:
-                    pass
             os.close(parent)
         return ToolResult(f"wrote {len(data)} bytes to {real}")
