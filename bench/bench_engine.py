@@ -19,6 +19,10 @@
   (stub with `asyncio.sleep(0.1)`), wall time of the run; also over the
   loopback server with a 100 ms server delay against 50 concurrent bare SDK
   calls.
+- Also, in the same process: B8a with one event listener (real runs always
+  have one; the gated row has none), how the journal's writes were grouped
+  into transactions, and bare-asyncio floors for B8b's shape (5 tasks
+  gathered) and B8d's (50 x `sleep(0.1)` gathered).
 - `--peers`: LangGraph's equivalent 50-node chain, 5-way fan-out and 50-way
   parallel sleep in a separate venv (/tmp/bench-langgraph, created and filled
   with `pip install langgraph` when missing), same kind of async stub, printed
@@ -174,6 +178,8 @@ class Bench:
         self.catalog: Catalog = load_catalog()
         self.results: dict[str, Any] = {}
         self.tables: list[str] = []
+        self.journals: list[Any] = []
+        self.listened = h.summarize([])
 
     def close(self) -> None:
         self.loop.close()
@@ -207,6 +213,14 @@ class Bench:
 
         total = self.measure(once)
         per_node = scale(total, 1 / CHAIN_N)
+        sink: list[object] = []
+
+        def heard() -> object:  # real runs always have a listener (CLI, journal, designer)
+            sink.clear()
+            return self.sync(lambda: self.execute(content, provider,
+                                                  listeners=(sink.append,)))()
+
+        self.listened = scale(self.measure(heard), 1 / CHAIN_N)
         durable, cleanup = self.durable_runner(content)
         try:
             dtotal = h.measure_each(durable, lambda go: go(), warmup=self.warmup,
@@ -222,13 +236,15 @@ class Bench:
         finally:
             cleanup()
         floor = sqlite_commit_floor(self.iterations * 5)
+        self.results["B8a"] = {"per_node_with_listener_ms": self.listened}
         dnode = scale(dtotal, 1 / CHAIN_N)
         snode = scale(stotal, 1 / CHAIN_N)
         extra_step = (dtotal.p50 - total.p50) / calls_per_run
         extra_node = dnode.p50 - per_node.p50
         self.durable_rows = (snode, (stotal.p50 - total.p50) / calls_per_run, floor)
         self.results["B8a"] = {
-            "n": CHAIN_N, "model_calls_per_run": calls_per_run, "run_ms": total,
+            **self.results["B8a"], "n": CHAIN_N, "model_calls_per_run": calls_per_run,
+            "run_ms": total,
             "per_node_ms": per_node, "target_ms": TARGETS_MS["B8a"],
             "verdict": verdict(per_node.p50, TARGETS_MS["B8a"]),
             "durable_run_ms": dtotal, "durable_per_node_ms": dnode,
@@ -250,6 +266,7 @@ class Bench:
 
         tmp = tempfile.TemporaryDirectory(prefix="bench-engine-")
         journal = Journal(f"sqlite:///{Path(tmp.name) / 'runs.db'}")
+        self.journals.append(journal)
         counter = iter(range(1_000_000))
         provider = StubProvider(chain_plan(CHAIN_N))
 
@@ -272,6 +289,9 @@ class Bench:
             return go
 
         def cleanup() -> None:
+            self.results.setdefault("journal_batches", []).append({
+                "events": record_events, "transactions": journal.writer.batches,
+                "writes": journal.writer.writes})
             journal.close()
             tmp.cleanup()
         return setup, cleanup
@@ -395,6 +415,25 @@ class Bench:
             self.loop.run_until_complete(provider.aclose())
             self.loop.run_until_complete(client.close())
         return run, sdk
+
+    # ------------------------------------------------------------- asyncio floors
+
+    def floors(self) -> tuple[h.Stats, h.Stats]:
+        """What bare asyncio costs here for B8b's shape (5 tasks gathered) and B8d's (50
+        tasks sleeping 100 ms gathered), in the same loop: no engine at all."""
+        async def nothing() -> None:
+            return None
+
+        async def fan() -> None:
+            await asyncio.gather(*(asyncio.ensure_future(nothing()) for _ in range(FAN_N)))
+
+        async def par() -> None:
+            await asyncio.gather(*(asyncio.sleep(PAR_DELAY_S) for _ in range(PAR_N)))
+
+        fan5 = self.measure(self.sync(fan), iterations=self.iterations * 5)
+        par50 = self.measure(self.sync(par))
+        self.results["asyncio_floor"] = {"fan5_ms": fan5, "par50_ms": par50}
+        return fan5, par50
 
     # ------------------------------------------------------------- profiles
 
@@ -639,6 +678,8 @@ def main(argv: list[str] | None = None) -> int:
         sdk, one = bench.b8c()
         print(f"B8d: {PAR_N} parallel delegations x {PAR_DELAY_S * 1000:g} ms ...", flush=True)
         par, par_srv, par_sdk = bench.b8d()
+        print("asyncio floors ...", flush=True)
+        floor_fan, floor_par = bench.floors()
         peer: dict[str, Any] = {}
         if args.peers:
             print("LangGraph peer ...", flush=True)
@@ -653,6 +694,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         h.Row(f"B8a per node, in-memory (target {us(TARGETS_MS['B8a'])})", node_mem,
               note=a["verdict"]),
+        h.Row("B8a per node, in-memory, one event listener", bench.listened),
         h.Row("B8a per node, durable journal (SQLite)", node_dur,
               note=f"extra {a['durable_extra_per_step_ms']:.3f} ms/model step "
                    f"(target ≤ {TARGETS_MS['B8a-durable']:g}) {a['durable_verdict']}"),
@@ -662,12 +704,14 @@ def main(argv: list[str] | None = None) -> int:
               bench.durable_rows[2]),
         h.Row(f"B8b 5-way fan-out run (target {us(TARGETS_MS['B8b'])})", fan,
               note=r["B8b"]["verdict"]),
+        h.Row("B8b floor: bare asyncio, 5 tasks gathered", floor_fan, ours=fan),
         h.Row("B8c raw AsyncAnthropic.messages.create", sdk),
         h.Row("B8c one-turn Run (AnthropicProvider)", one,
               note=f"+{c['overhead_p50_ms']:.3f} ms p50, +{c['overhead_p99_ms']:.3f} ms p99 "
                    f"(target ≤ 0.5 / 2) {c['verdict']}/{c['p99_verdict']}"),
         h.Row(f"B8d {PAR_N} parallel x 100 ms, stub (target 105)", par,
               note=r["B8d"]["verdict"]),
+        h.Row(f"B8d floor: bare asyncio, {PAR_N} x sleep(0.1) gathered", floor_par, ours=par),
         h.Row(f"B8d {PAR_N} parallel x 100 ms, loopback server", par_srv),
         h.Row(f"B8d {PAR_N} x raw SDK gather, loopback server", par_sdk, ours=par_srv),
     ]

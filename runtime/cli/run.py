@@ -216,6 +216,13 @@ class Progress:
                 f": {e.note}" if e.note else "")
         if isinstance(e, ev.LimitExceeded):
             return f"{self._pad(e.agent)}  ! limit {e.limit}: {e.detail}"
+        if isinstance(e, ev.ModelRetrying):  # engine overload handling (issue 4)
+            asked = f", server asked {e.asked_s:g} s" if e.capped and e.asked_s else ""
+            return (f"{self._pad(e.agent)}  {e.model} answered {e.status or 'no answer'}: "
+                    f"retry {e.attempt} in {e.wait_s:.1f} s{asked}")
+        if isinstance(e, ev.ModelOverloaded):
+            what = "asking whether to wait" if e.action == "ask" else "stopping"
+            return f"{self._pad(e.frame)}  ! {e.model} overloaded: {what} ({e.wait_s:g} s)"
         if isinstance(e, ev.AgentFinished):
             return f"{self._pad(e.frame)}◂ {e.agent} {e.status} ({format_usd(e.cost_usd)})"
         if isinstance(e, ev.KillSwitchPressed):

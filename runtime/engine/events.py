@@ -56,6 +56,38 @@ class ModelCalled(EngineEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModelRetrying(EngineEvent):
+    """The provider is waiting before it retries a failed call (429, 529, 5xx, connection).
+    `asked_s` is what the server asked for (retry-after), `wait_s` what is actually waited:
+    never more than the provider's cap, so a server asking for ten minutes cannot stall a
+    run silently (`capped` says it was cut)."""
+
+    agent: str
+    model: str
+    attempt: int  # the retry about to be made, 1-based
+    status: int | None
+    wait_s: float
+    asked_s: float | None = None
+    capped: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelOverloaded(EngineEvent):
+    """A model call failed as overloaded or rate-limited after every retry. The run pauses
+    and asks a human whether to wait `wait_s` and try again or to stop the agent
+    (`action` says what happens: "ask", or "stop" when nobody can be asked)."""
+
+    agent: str
+    frame: str
+    model: str
+    status: int | None
+    error: str
+    pause: int  # 1 for the first pause of this call
+    wait_s: float
+    action: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ToolCalled(EngineEvent):
     agent: str
     frame: str
@@ -147,7 +179,8 @@ class RunFinished(EngineEvent):
 
 Listener = Callable[[EngineEvent], None]
 EVENT_TYPES: tuple[type[EngineEvent], ...] = (
-    RunStarted, AgentStarted, ModelCalled, ToolCalled, ToolFinished, ToolDenied, Delegated,
+    RunStarted, AgentStarted, ModelCalled, ModelRetrying, ModelOverloaded, ToolCalled,
+    ToolFinished, ToolDenied, Delegated,
     ApprovalRequested, ApprovalAnswered, LimitExceeded, AgentFinished, KillSwitchPressed,
     RunFinished,
 )

@@ -2,8 +2,12 @@
 
 `Journal` owns the tables people read (runs, steps, model_calls, tool_calls,
 approvals, audit, events, signals) through SQLAlchemy Core, so the same SQL
-runs on the default SQLite file (WAL, synchronous=FULL: a commit is on disk
-before the next step starts) and on PostgreSQL. `JournalStepRunner` is the
+runs on the default SQLite file and on PostgreSQL. A run's writes go through
+the journal's `JournalWriter` (journal_writer.py): one background thread that
+commits whatever is queued in one transaction (group commit, WAL with
+synchronous=NORMAL; FULL for the record written before a tool runs). A step
+is done only once its record is committed; events and the readable tables
+ride along in the same transactions without the run waiting for them. `JournalStepRunner` is the
 engine's `StepRunner` for real runs and keys every step by (run id, the
 engine's deterministic step key), never by execution order, because the
 engine runs tool calls and delegations concurrently: a completed step returns
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -31,6 +36,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from runtime.engine import events as ev
+from runtime.engine.journal_writer import JournalWriter
 from runtime.engine.protocols import ApprovalChannel, ApprovalDecision, ApprovalRequest
 from runtime.engine.redact import Redactor
 from runtime.engine.steps import DuplicateStep
@@ -90,6 +96,13 @@ signals = sa.Table(
     "signals", _md, sa.Column("id", _I, primary_key=True, autoincrement=True),
     sa.Column("run_id", sa.String(64), index=True), sa.Column("request_id", sa.String(300)),
     sa.Column("payload_json", _T), sa.Column("at", _F), sa.Column("consumed_at", _F))
+
+
+_FINISH_STEP = steps.update().where(
+    steps.c.run_id == sa.bindparam("rid"), steps.c.key == sa.bindparam("k")).values(
+    status=sa.bindparam("status"), result_json=sa.bindparam("result_json"),
+    finished_at=sa.bindparam("finished_at"))
+_INSERT_EVENT = events.insert()
 
 
 def engine_url(url: str) -> str:
@@ -152,20 +165,28 @@ class Journal:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         _md.create_all(self.engine)
+        self.writer = JournalWriter(self.engine)
+        self._ignoring: dict[str, sa.Executable] = {}  # compiled once, reused with parameters
 
     def close(self) -> None:
+        self.writer.close()
         self.engine.dispose()
 
     def _tx(self) -> AbstractContextManager[sa.Connection]:
         return self.engine.begin()
 
     def insert_ignore(self, conn: sa.Connection, table: sa.Table, **values: Any) -> None:
-        """INSERT ... ON CONFLICT DO NOTHING, in the dialect's spelling (SQLite or PostgreSQL)."""
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+        """INSERT ... ON CONFLICT DO NOTHING, in the dialect's spelling (SQLite or PostgreSQL).
+        The statement is built once per table and run with the values as parameters, so
+        SQLAlchemy compiles it once instead of on every write."""
+        statement = self._ignoring.get(table.name)
+        if statement is None:
+            if self.engine.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+            statement = self._ignoring[table.name] = insert(table).on_conflict_do_nothing()
+        conn.execute(statement, values)
 
     # ---------------------------------------------------------------- runs
 
@@ -249,20 +270,38 @@ class Journal:
     def step_started(self, run_id: str, key: str, kind: str, attempts: int,
                      audit_row: Mapping[str, Any] | None) -> None:
         """One transaction: the audit record (if any) and the `started` record, before the step."""
-        now = time.time()
         with self._tx() as conn:
-            if audit_row is not None:
-                conn.execute(audit.insert().values(run_id=run_id, key=key, at=now, **audit_row))
-            self.insert_ignore(conn, steps, run_id=run_id, key=key, kind=kind,
-                                status="started", attempts=attempts, started_at=now)
-            conn.execute(steps.update().where(steps.c.run_id == run_id, steps.c.key == key)
-                         .values(status="started", attempts=attempts, result_json=None))
+            self.started_write(run_id, key, kind, attempts, audit_row, reset=True)(conn)
 
     def step_finished(self, run_id: str, key: str, status: str, result: Any) -> None:
         with self._tx() as conn:
-            conn.execute(steps.update().where(steps.c.run_id == run_id, steps.c.key == key)
-                         .values(status=status, result_json=dumps(result),
-                                 finished_at=time.time()))
+            self.finished_write(run_id, key, status, result)(conn)
+
+    def started_write(self, run_id: str, key: str, kind: str, attempts: int,
+                      audit_row: Mapping[str, Any] | None, *, reset: bool
+                      ) -> Callable[[sa.Connection], None]:
+        """The `started` record (and audit record) as a write for `JournalWriter`; `reset`
+        when an earlier attempt may have left a row for this step."""
+        now = time.time()
+
+        def write(conn: sa.Connection) -> None:
+            if audit_row is not None:
+                conn.execute(audit.insert().values(run_id=run_id, key=key, at=now, **audit_row))
+            self.insert_ignore(conn, steps, run_id=run_id, key=key, kind=kind,
+                               status="started", attempts=attempts, started_at=now)
+            if reset:  # a step seen by an earlier attempt: reset its row
+                conn.execute(steps.update().where(steps.c.run_id == run_id, steps.c.key == key)
+                             .values(status="started", attempts=attempts, result_json=None))
+        return write
+
+    def finished_write(self, run_id: str, key: str, status: str,
+                       result: Any) -> Callable[[sa.Connection], None]:
+        now, text = time.time(), dumps(result)
+
+        def write(conn: sa.Connection) -> None:
+            conn.execute(_FINISH_STEP, {"rid": run_id, "k": key, "status": status,
+                                        "result_json": text, "finished_at": now})
+        return write
 
     def post_signal(self, run_id: str, request_id: str, payload: Mapping[str, Any]) -> None:
         with self._tx() as conn:
@@ -294,11 +333,19 @@ class Journal:
     def record_event(self, run_id: str, attempt: int, event: ev.EngineEvent, data: dict[str, Any],
                      replayed: bool, extra: Callable[[sa.Connection], None] | None) -> None:
         with self._tx() as conn:
-            conn.execute(events.insert().values(run_id=run_id, attempt=attempt, seq=event.seq,
-                                                type=type(event).__name__, replayed=replayed,
-                                                json=dumps(data)))
+            self.event_write(run_id, attempt, event, data, replayed, extra)(conn)
+
+    def event_write(self, run_id: str, attempt: int, event: ev.EngineEvent,
+                    data: dict[str, Any], replayed: bool,
+                    extra: Callable[[sa.Connection], None] | None
+                    ) -> Callable[[sa.Connection], None]:
+        def write(conn: sa.Connection) -> None:
+            conn.execute(_INSERT_EVENT, {"run_id": run_id, "attempt": attempt, "seq": event.seq,
+                                         "type": type(event).__name__, "replayed": replayed,
+                                         "json": dumps(data)})
             if extra is not None:
                 extra(conn)
+        return write
 
     def stored_events(self, run_id: str) -> list[tuple[int, str, bool, dict[str, Any]]]:
         """(attempt, type, replayed, fields) in order."""
@@ -321,8 +368,8 @@ class Journal:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000"):
+    cursor = dbapi_conn.cursor()  # FULL for the journal's own transactions; the writer sets
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000"):  # its own
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
@@ -385,27 +432,39 @@ class JournalStepRunner:
             if isinstance(data, dict) and "__error__" in data:
                 raise StepFailed(str(data["__error__"]))
             return decode(data)
+        journal, writer = self.journal, self.journal.writer
         if prior is not None and prior.status == "started" and kind == "tool":
             if not (await self._ask_rerun(key)).approved:
                 note = {"content": CRASH_NOTE, "is_error": True}
-                self.journal.step_finished(self.run_id, key, "completed", note)
+                await writer.write(journal.finished_write(self.run_id, key, "completed", note))
                 return decode(note)
         elif prior is not None and prior.status == "started" and kind == "approval":
             fn = self._deadline(key, prior.started_at, fn, decode)
-        self.journal.step_started(self.run_id, key, kind, (prior.attempts if prior else 0) + 1,
-                                  self._audit_row(key) if kind == "tool" else None)
+        started = journal.started_write(self.run_id, key, kind,
+                                        (prior.attempts if prior else 0) + 1,
+                                        self._audit_row(key) if kind == "tool" else None,
+                                        reset=prior is not None)
+        if kind == "model":  # lost in a crash, the call is simply made again: no need to wait
+            writer.post(started)
+        else:  # the audit and `started` records are committed before the tool runs
+            await writer.write(started, fsync=kind == "tool")
         try:
             result = await fn()
         except Exception as exc:
             if kind == "tool":  # it ran and raised: a known outcome, replayed as such
-                self.journal.step_finished(self.run_id, key, "completed", {
-                    "__error__": self.redactor(f"{type(exc).__name__}: {exc}")})
+                await writer.write(journal.finished_write(self.run_id, key, "completed", {
+                    "__error__": self.redactor(f"{type(exc).__name__}: {exc}")}))
             else:  # a failed model call is simply made again on resume
-                self.journal.step_finished(self.run_id, key, "failed", None)
+                writer.post(journal.finished_write(self.run_id, key, "failed", None))
             raise
-        self.journal.step_finished(self.run_id, key, "completed",
-                                   self.redactor.value(encode(result)))
+        # the step is done once its result is committed (group commit with other steps)
+        await writer.write(journal.finished_write(self.run_id, key, "completed",
+                                                  self.redactor.value(encode(result))))
         return result
+
+    async def flush(self) -> None:
+        """Wait until every write of this attempt so far is committed."""
+        await self.journal.writer.flush()
 
     def _audit_row(self, key: str) -> dict[str, Any] | None:
         agent, tool, arguments = self._calls.get(key.rsplit("/tool/", 1)[-1], ("", "", {}))
@@ -460,16 +519,23 @@ class JournalStepRunner:
     # ---------------------------------------------------------------- the listener
 
     def on_event(self, event: ev.EngineEvent) -> None:
+        """Store the event and its readable-table rows. Only bookkeeping happens here, on the
+        engine's thread; serialising, redacting and writing happen on the writer's thread."""
         kind = type(event).__name__
-        raw = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
-        data: dict[str, Any] = self.redactor.value(json.loads(dumps(raw)))
         if isinstance(event, ev.ToolCalled):
-            self._calls[event.call_id] = (event.agent, event.tool, dict(data["arguments"]))
+            self._calls[event.call_id] = (event.agent, event.tool, dict(event.arguments))
         elif isinstance(event, ev.ApprovalRequested):
             self._timeouts[event.request_id] = event.timeout_s
-        replayed = identity(kind, data) in self.prior_events
-        self.journal.record_event(self.run_id, self.attempt, event, data, replayed,
-                                  None if replayed else self._tables(kind, data))
+        replayed = bool(self.prior_events) and identity(kind, {
+            k: self.redactor(v) if isinstance(v, str) else v
+            for k, v in _fields(event).items()}) in self.prior_events
+        self.journal.writer.post(functools.partial(self._store, event, kind, replayed))
+
+    def _store(self, event: ev.EngineEvent, kind: str, replayed: bool,
+               conn: sa.Connection) -> None:
+        data: dict[str, Any] = self.redactor.value(json.loads(dumps(_fields(event))))
+        self.journal.event_write(self.run_id, self.attempt, event, data, replayed,
+                                 None if replayed else self._tables(kind, data))(conn)
 
     def _tables(self, kind: str, d: dict[str, Any]) -> Callable[[sa.Connection], None] | None:
         """The readable-table write that goes with a (not replayed) event, in its transaction."""
@@ -518,6 +584,10 @@ class JournalStepRunner:
 
 def _execute(conn: sa.Connection, statement: sa.Executable) -> None:
     conn.execute(statement)
+
+
+def _fields(event: ev.EngineEvent) -> dict[str, Any]:
+    return {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
 
 
 __all__ = ["CRASH_NOTE", "Journal", "JournalStepRunner", "RunSummary", "StepFailed",

@@ -62,14 +62,20 @@ class ModelResponse:
 
 class ProviderError(Exception):
     """A model call that failed after the provider's own retries; `retryable` says whether
-    waiting could help (overload, rate limit) and `status` carries the HTTP status."""
+    waiting could help (overload, rate limit) and `status` carries the HTTP status.
+    `overloaded` marks a model that is overloaded or rate-limited past the retries (the
+    engine pauses and asks a human), `retry_after_s` how long the server or breaker asked
+    to wait, when it said."""
 
     def __init__(self, message: str, *, status: int | None = None, retryable: bool = False,
-                 auth: bool = False) -> None:
+                 auth: bool = False, overloaded: bool = False,
+                 retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
         self.auth = auth
+        self.overloaded = overloaded
+        self.retry_after_s = retry_after_s
 
 
 class Provider(Protocol):

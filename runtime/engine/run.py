@@ -26,12 +26,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.engine import events as ev
+from runtime.engine import overload
+from runtime.engine.asking import HumanAsker
 from runtime.engine.budget import BudgetExceeded, Ledger
+from runtime.engine.plan import (
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_MAX_TURNS,
+    DELEGATE_PREFIX,
+    ESCALATE_PREFIX,
+    AgentPlan,
+    RunIndex,
+)
 from runtime.engine.policy import ALLOW, ASK, PolicyGate
 from runtime.engine.protocols import (
     ApprovalChannel,
-    ApprovalDecision,
-    ApprovalRequest,
     ModelRequest,
     ModelResponse,
     Provider,
@@ -40,10 +48,15 @@ from runtime.engine.protocols import (
     Tool,
     ToolContext,
     ToolResult,
-    ToolSpec,
 )
 from runtime.engine.redact import Redactor
-from runtime.engine.serial import decode_response, encode_response
+from runtime.engine.serial import (
+    decode_response,
+    decode_result,
+    encode_response,
+    encode_result,
+)
+from runtime.engine.slots import Slots
 from runtime.engine.steps import MemoryStepRunner
 from runtime.roster import effective as eff
 from runtime.roster import model as m
@@ -51,11 +64,9 @@ from runtime.roster.catalog import Catalog, load_catalog
 from runtime.roster.codec import RosterContent
 from runtime.roster.costs import Usage, call_cost, max_call_cost
 
-DELEGATE_PREFIX = "agent__"
-ESCALATE_PREFIX = "ask__"
-DEFAULT_MAX_TURNS = 10
-DEFAULT_MAX_TOKENS = 4096
 MAX_OUTPUT_CHARS = 20_000
+_TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_write_5m_tokens",
+                 "cache_write_1h_tokens", "cache_read_tokens")
 
 
 class RunStopped(Exception):
@@ -73,16 +84,17 @@ class RunConfig:
     secrets: tuple[str, ...] = ()  # resolved key values to redact from every event
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     agent: m.Agent
+    plan: AgentPlan
     name: str
     depth: int
     caller: str | None
     cost: float = 0.0
     rounds: dict[str, int] = field(default_factory=dict)
     status: str = "pending"
-    delegations: asyncio.Semaphore | None = None  # max_parallel_delegations of this agent
+    delegations: Slots | None = None  # max_parallel_delegations of this agent
 
 
 class Run:
@@ -117,19 +129,32 @@ class Run:
         self.ledger = Ledger(run_cap, {
             a.id: eff.agent_budget(a, self.meta) for a in content.nodes.values()
             if isinstance(a, m.Agent)})
+        self.index = RunIndex(content, tools, self.catalog)
         self.model_calls = 0
-        self.usage = Usage()
+        self._tokens = dict.fromkeys(_TOKEN_FIELDS, 0)
         self._seq = itertools.count(1)
-        self._agents_sem = asyncio.Semaphore(eff.policy_parallel(self.meta))
+        self._depth_cap = eff.policy_depth(self.meta)
+        self._agents_sem = Slots(eff.policy_parallel(self.meta))
+        self.asker = HumanAsker(content.nodes, config.run_id, approvals, self.steps, self.emit,
+                                self.redactor)
         self._pids: set[int] = set()
         self._task: asyncio.Task[str] | None = None
         self._stopped: str | None = None
         self.status = "pending"
         self.output = ""
 
+    @property
+    def usage(self) -> Usage:
+        """Tokens of every model call so far, summed."""
+        return Usage(**self._tokens)
+
     # ------------------------------------------------------------ events
 
     def emit(self, event_type: type[ev.EngineEvent], **fields: Any) -> None:
+        """Build and deliver an event; with no listener nothing is built (the hot path calls
+        `self.listeners` first so it also skips redacting the event's text)."""
+        if not self.listeners:
+            return
         event = event_type(run_id=self.config.run_id, seq=next(self._seq), at=time.time(),
                            **fields)
         for listener in self.listeners:
@@ -150,9 +175,18 @@ class Run:
         self.emit(ev.RunStarted, roster=self.meta.name, task=self.redactor(self.config.task),
                   entry=agent.id, budget_usd=self.ledger.run_cap)
         self._task = asyncio.current_task()
+        try:
+            return await self._execute(agent)
+        finally:  # whatever happened, what the journal was given is committed before we return
+            self._task = None  # finished: the kill switch has nothing left to cancel
+            flush = getattr(self.steps, "flush", None)
+            if flush is not None:
+                await flush()
+
+    async def _execute(self, agent: m.Agent) -> str:
         status, error = "completed", ""
         try:
-            frame = _Frame(agent, agent.id, 0, None)
+            frame = _Frame(agent, self.index.plan(agent), agent.id, 0, None)
             self.output = await self._run_agent(frame, self.config.task)
             if frame.status == "limit":
                 status, error = "limit", f"'{agent.id}' stopped at a limit"
@@ -198,43 +232,16 @@ class Run:
 
     # ------------------------------------------------------------ one agent
 
-    def _tool_specs(self, agent: m.Agent) -> list[ToolSpec]:
-        specs: list[ToolSpec] = []
-        for edge in self.content.edges.values():
-            if edge.source != agent.id:
-                continue
-            target = self.content.nodes.get(edge.target)
-            if edge.kind is m.EdgeKind.TOOL_ACCESS and eff.grant_approval(edge) != "deny":
-                impl = self.tools.get(edge.target)
-                if impl is not None:
-                    specs.append(ToolSpec(edge.target, impl.spec.description,
-                                          impl.spec.input_schema))
-            elif edge.kind is m.EdgeKind.DELEGATION and isinstance(target, m.Agent):
-                specs.append(ToolSpec(
-                    f"{DELEGATE_PREFIX}{target.id}",
-                    f"Delegate a sub-task to {target.name or target.id}: {target.role}".strip(),
-                    {"type": "object", "properties": {"task": {
-                        "type": "string", "description": "what to do, with all needed context"}},
-                     "required": ["task"]}))
-            elif edge.kind is m.EdgeKind.ESCALATION and isinstance(target, m.Human):
-                specs.append(ToolSpec(
-                    f"{ESCALATE_PREFIX}{target.id}",
-                    f"Ask {target.name or target.id} ({target.role}) a question and wait for "
-                    "the answer.".strip(),
-                    {"type": "object", "properties": {"question": {"type": "string"}},
-                     "required": ["question"]}))
-        return specs
-
     async def _run_agent(self, frame: _Frame, task: str) -> str:
-        agent = frame.agent
-        model_id = eff.agent_model(agent, self.meta) or ""
-        timeout = eff.agent_timeout(agent, self.meta)
-        self.emit(ev.AgentStarted, agent=agent.id, model=model_id, depth=frame.depth,
-                  caller=frame.caller, task=self.redactor(task), frame=frame.name)
+        agent, plan = frame.agent, frame.plan
+        timeout = plan.timeout
+        if self.listeners:
+            self.emit(ev.AgentStarted, agent=agent.id, model=plan.model_id, depth=frame.depth,
+                      caller=frame.caller, task=self.redactor(task), frame=frame.name)
         status, output = "failed", ""
         try:
             async with asyncio.timeout(timeout):
-                status, output = await self._loop(frame, model_id, task)
+                status, output = await self._loop(frame, task)
         except TimeoutError:
             self.emit(ev.LimitExceeded, agent=agent.id, limit="timeout",
                       detail=f"'{agent.id}' ran longer than {timeout:g} s")
@@ -244,36 +251,30 @@ class Run:
             if current is not None and current.cancelling():
                 status = "stopped"
             frame.status = status
-            self.emit(ev.AgentFinished, agent=agent.id, frame=frame.name, status=status,
-                      output=self.redactor(output)[:MAX_OUTPUT_CHARS], cost_usd=frame.cost)
+            if self.listeners:
+                self.emit(ev.AgentFinished, agent=agent.id, frame=frame.name, status=status,
+                          output=self.redactor(output)[:MAX_OUTPUT_CHARS], cost_usd=frame.cost)
         return output
 
-    async def _loop(self, frame: _Frame, model_id: str, task: str) -> tuple[str, str]:
-        agent = frame.agent
-        model = self.catalog.get(model_id)
+    async def _loop(self, frame: _Frame, task: str) -> tuple[str, str]:
+        agent, plan = frame.agent, frame.plan
+        model, model_id, max_turns = plan.model, plan.model_id, plan.max_turns
         if model is None:
             raise ValueError(f"agent '{agent.id}' has model {model_id!r}, not in the catalog")
-        max_turns = eff.agent_max_turns(agent, self.meta) or DEFAULT_MAX_TURNS
-        max_tokens = eff.agent_max_tokens(agent, self.meta) or DEFAULT_MAX_TOKENS
-        specs = self._tool_specs(agent)
+        specs = list(plan.specs)
         messages: list[dict[str, Any]] = [{"role": "user", "content": task}]
+        prompt_chars = len(task) + len(agent.instructions)  # grows with the history
         last_text = ""
         for turn in range(1, max_turns + 1):
             self._check_model_cap(agent.id)
-            prompt_chars = sum(len(str(x["content"])) for x in messages) + len(agent.instructions)
-            reserve = max_call_cost(model, max_tokens, max_input_tokens=prompt_chars // 3 + 2000)
+            reserve = max_call_cost(model, plan.max_tokens,
+                                    max_input_tokens=prompt_chars // 3 + 2000)
             held = self.ledger.reserve(agent.id, reserve)
             request = ModelRequest(agent.id, model_id, agent.instructions, list(messages), specs,
-                                   max_tokens, {"run_id": self.config.run_id})
+                                   plan.max_tokens, {"run_id": self.config.run_id})
             started = time.monotonic()
             try:
-                # max_parallel_agents bounds agents working at once; an agent waiting for its
-                # delegates holds no slot, so nested delegation can never deadlock on it.
-                async with self._agents_sem:
-                    response = await self.steps.run(
-                        f"{frame.name}/model/{turn}", "model",
-                        functools.partial(self.provider.create, request),
-                        encode_response, decode_response)
+                response = await self._call_model(frame, request, turn)
             except BaseException:
                 self.ledger.release(agent.id, held)
                 raise
@@ -281,33 +282,97 @@ class Run:
             self.ledger.settle(agent.id, held, cost)
             frame.cost += cost
             self.model_calls += 1
-            self.usage = _add_usage(self.usage, response.usage)
-            last_text = response.text or last_text
-            self.emit(ev.ModelCalled, agent=agent.id, frame=frame.name, model=model_id, turn=turn,
-                      usage=response.usage, cost_usd=cost, stop_reason=response.stop_reason,
-                      duration_s=time.monotonic() - started, text=self.redactor(response.text),
-                      retries=response.retries)
+            tokens, usage = self._tokens, response.usage
+            for name in _TOKEN_FIELDS:
+                tokens[name] += getattr(usage, name)
+            text = response.text
+            last_text = text or last_text
+            if self.listeners:
+                self.emit(ev.ModelCalled, agent=agent.id, frame=frame.name, model=model_id,
+                          turn=turn, usage=usage, cost_usd=cost, stop_reason=response.stop_reason,
+                          duration_s=time.monotonic() - started, text=self.redactor(text),
+                          retries=response.retries)
             messages.append({"role": "assistant", "content": response.content})
+            prompt_chars += len(str(response.content))
             uses = response.tool_uses()
             if response.stop_reason == "pause_turn":
                 continue
             if not uses:
-                return "completed", response.text
-            pending = [asyncio.ensure_future(self._use(frame, block)) for block in uses]
-            try:
-                results = await asyncio.gather(*pending)
-            except BaseException:  # one call ended the agent: stop its siblings too
-                for job in pending:
-                    job.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
-                raise
-            messages.append({"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": block["id"], "content": result.content,
-                 "is_error": result.is_error}
-                for block, result in zip(uses, results, strict=True)]})
+                return "completed", text
+            results = await self._use_all(frame, uses)
+            answers = [{"type": "tool_result", "tool_use_id": block["id"],
+                        "content": result.content, "is_error": result.is_error}
+                       for block, result in zip(uses, results, strict=True)]
+            messages.append({"role": "user", "content": answers})
+            prompt_chars += len(str(answers))
         self.emit(ev.LimitExceeded, agent=agent.id, limit="max_turns",
                   detail=f"'{agent.id}' used all {max_turns} turns")
         return "limit", last_text or f"[stopped: '{agent.id}' reached max_turns {max_turns}]"
+
+    async def _use_all(self, frame: _Frame, uses: list[dict[str, Any]]) -> list[ToolResult]:
+        """Every tool_use block of one reply, concurrently (one block runs in this task)."""
+        if len(uses) == 1:
+            return [await self._use(frame, uses[0])]
+        pending = [asyncio.ensure_future(self._use(frame, block)) for block in uses]
+        try:
+            return list(await asyncio.gather(*pending))
+        except BaseException:  # one call ended the agent: stop its siblings too
+            for job in pending:
+                job.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            raise
+
+    async def _call_model(self, frame: _Frame, request: ModelRequest, turn: int
+                          ) -> ModelResponse:
+        """One model call as a step; an overloaded model pauses the agent and asks a human
+        whether to wait and try again (each retry is a step of its own)."""
+        key = f"{frame.name}/model/{turn}"
+        notice = overload.RETRY_NOTICE.set(functools.partial(self._retrying, frame, request))
+        try:
+            for pause in range(overload.MAX_PAUSES + 1):
+                try:
+                    # max_parallel_agents bounds agents working at once; an agent waiting for
+                    # its delegates holds no slot, so nested delegation never deadlocks on it.
+                    await self._agents_sem.acquire()
+                    try:
+                        return await self.steps.run(
+                            key if pause == 0 else f"{key}/retry/{pause}", "model",
+                            functools.partial(self.provider.create, request),
+                            encode_response, decode_response)
+                    finally:
+                        self._agents_sem.release()
+                except ProviderError as exc:
+                    if not overload.is_overload(exc) or not await self._pause(
+                            frame, request.model, exc, turn, pause + 1):
+                        raise
+            raise AssertionError("unreachable: the last pause refuses")  # pragma: no cover
+        finally:
+            overload.RETRY_NOTICE.reset(notice)
+
+    def _retrying(self, frame: _Frame, request: ModelRequest, wait: overload.RetryWait) -> None:
+        self.emit(ev.ModelRetrying, agent=frame.agent.id, model=request.model,
+                  attempt=wait.attempt, status=wait.status, wait_s=wait.wait_s,
+                  asked_s=wait.asked_s, capped=wait.capped)
+
+    async def _pause(self, frame: _Frame, model_id: str, exc: ProviderError, turn: int,
+                     pause: int) -> bool:
+        """Ask whether to wait for an overloaded model; True once the wait is over."""
+        wait = overload.pause_wait(exc)
+        ask = not self.config.unattended and pause <= overload.MAX_PAUSES
+        self.emit(ev.ModelOverloaded, agent=frame.agent.id, frame=frame.name, model=model_id,
+                  status=exc.status, error=self.redactor(str(exc)), pause=pause, wait_s=wait,
+                  action="ask" if ask else "stop")
+        if not ask:
+            return False
+        human = (frame.plan.humans or (overload.OPERATOR,))[0]
+        decision = await self.asker.ask(frame.name, frame.agent.id, human, f"model:{model_id}",
+                                        overload.pause_reason(model_id, exc, wait),
+                                        f"overload-{turn}-{pause}",
+                                        {"model": model_id, "wait_s": wait}, "low")
+        if not decision.approved:
+            return False
+        await asyncio.sleep(wait)
+        return True
 
     def _check_model_cap(self, agent_id: str) -> None:
         cap = self.meta.policy.max_model_calls_per_run
@@ -345,7 +410,7 @@ class Run:
         if edge is None or not isinstance(callee, m.Agent):
             return self._denied(frame, f"{DELEGATE_PREFIX}{callee_id}", call_id,
                                 f"'{frame.agent.id}' may not delegate to '{callee_id}'")
-        depth_cap = eff.policy_depth(self.meta)
+        depth_cap = self._depth_cap
         if frame.depth + 1 > depth_cap:
             self.emit(ev.LimitExceeded, agent=frame.agent.id, limit="depth",
                       detail=f"delegation deeper than {depth_cap}")
@@ -359,28 +424,30 @@ class Run:
                               "times", is_error=True)
         frame.rounds[callee_id] = rounds
         task = str(arguments.get("task", ""))
-        child = _Frame(callee, f"{frame.name}/{callee_id}@{call_id}", frame.depth + 1,
-                       frame.agent.id)
+        child = _Frame(callee, self.index.plan(callee), f"{frame.name}/{callee_id}@{call_id}",
+                       frame.depth + 1, frame.agent.id)
         if frame.delegations is None:
-            frame.delegations = asyncio.Semaphore(eff.agent_parallel(frame.agent, self.meta))
+            frame.delegations = Slots(frame.plan.parallel)
         async with frame.delegations:
-            self.emit(ev.Delegated, caller=frame.agent.id, callee=callee_id, frame=child.name,
-                      call_id=call_id, message=self.redactor(task))
+            if self.listeners:
+                self.emit(ev.Delegated, caller=frame.agent.id, callee=callee_id,
+                          frame=child.name, call_id=call_id, message=self.redactor(task))
             output = await self._run_agent(child, task)
         return ToolResult(output or "(no answer)")
 
     async def _escalate(self, frame: _Frame, human_id: str, call_id: str,
                         arguments: dict[str, Any]) -> ToolResult:
-        if human_id not in self.gate.escalation_targets(frame.agent.id):
+        if human_id not in frame.plan.humans:
             return self._denied(frame, f"{ESCALATE_PREFIX}{human_id}", call_id,
                                 f"'{frame.agent.id}' may not ask '{human_id}'")
         if self.config.unattended:
             return ToolResult("nobody is attending this run; decide within your policy or stop",
                               is_error=True)
         question = str(arguments.get("question", ""))
-        decision = await self._ask(frame, human_id, f"{ESCALATE_PREFIX}{human_id}",
-                                   f"question from {frame.agent.id}", call_id,
-                                   {"question": question}, "question")
+        decision = await self.asker.ask(frame.name, frame.agent.id, human_id,
+                                        f"{ESCALATE_PREFIX}{human_id}",
+                                        f"question from {frame.agent.id}", call_id,
+                                        {"question": question}, "question")
         return ToolResult(decision.note or ("yes" if decision.approved else "no answer"),
                           is_error=not decision.approved and decision.timed_out)
 
@@ -400,8 +467,8 @@ class Run:
         if verdict.action == ASK:
             tool_node = self.content.nodes[tool_id]
             risk = eff.tool_risk(tool_node) if isinstance(tool_node, m.Tool) else "high"
-            decision = await self._ask_chain(frame, verdict.humans, tool_id, call_id, arguments,
-                                             risk)
+            decision = await self.asker.ask_chain(frame.name, frame.agent.id, verdict.humans,
+                                                  tool_id, call_id, arguments, risk)
             if not decision.approved:
                 why = "timed out" if decision.timed_out else f"denied by {decision.by}"
                 note = f": {decision.note}" if decision.note else ""
@@ -414,7 +481,7 @@ class Run:
         try:
             result = await self.steps.run(
                 f"{frame.name}/tool/{call_id}", "tool", lambda: impl.call(arguments, ctx),
-                _encode_result, _decode_result)
+                encode_result, decode_result)
         except (asyncio.CancelledError, BudgetExceeded):
             raise
         except Exception as exc:  # a failing tool is an error result for the model, not a crash
@@ -429,76 +496,6 @@ class Run:
                   duration_s=time.monotonic() - started)
         return result
 
-    async def _ask_chain(self, frame: _Frame, humans: tuple[str, ...], tool_id: str,
-                         call_id: str, arguments: dict[str, Any], risk: str) -> ApprovalDecision:
-        human_id: str | None = humans[0]
-        seen: set[str] = set()
-        decision = ApprovalDecision(False, "nobody", timed_out=True)
-        while human_id is not None and human_id not in seen:
-            seen.add(human_id)
-            decision = await self._ask(frame, human_id, tool_id,
-                                       f"{frame.agent.id} wants to use {tool_id}", call_id,
-                                       arguments, risk)
-            human = self.content.nodes.get(human_id)
-            if not decision.timed_out or not isinstance(human, m.Human):
-                return decision
-            human_id = human.backup if human.on_timeout == "escalate" else None
-        return decision
 
-    async def _ask(self, frame: _Frame, human_id: str, tool: str, reason: str, call_id: str,
-                   arguments: dict[str, Any], risk: str) -> ApprovalDecision:
-        human = self.content.nodes.get(human_id)
-        timeout = human.timeout_s if isinstance(human, m.Human) else None
-        request = ApprovalRequest(f"{call_id}:{human_id}", self.config.run_id, frame.agent.id,
-                                  human_id, tool, self.redactor.value(arguments),
-                                  reason, risk, timeout)
-        self.emit(ev.ApprovalRequested, request_id=request.request_id, agent=frame.agent.id,
-                  human=human_id, tool=request.tool, arguments=request.arguments, reason=reason,
-                  risk=risk, timeout_s=timeout)
-
-        async def wait() -> ApprovalDecision:
-            try:
-                async with asyncio.timeout(timeout):
-                    return await self.approvals.ask(request)
-            except TimeoutError:
-                return ApprovalDecision(False, "timeout", timed_out=True)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a broken channel denies (fail closed)
-                return ApprovalDecision(False, "channel", f"approval channel failed: {exc}")
-
-        decision = await self.steps.run(f"{frame.name}/approval/{request.request_id}", "approval",
-                                        wait, _encode_decision, _decode_decision)
-        self.emit(ev.ApprovalAnswered, request_id=request.request_id, human=human_id,
-                  decision="timeout" if decision.timed_out else (
-                      "approve" if decision.approved else "deny"),
-                  by=decision.by, note=self.redactor(decision.note))
-        return decision
-
-
-def _add_usage(a: Usage, b: Usage) -> Usage:
-    return Usage(a.input_tokens + b.input_tokens, a.output_tokens + b.output_tokens,
-                 a.cache_write_5m_tokens + b.cache_write_5m_tokens,
-                 a.cache_write_1h_tokens + b.cache_write_1h_tokens,
-                 a.cache_read_tokens + b.cache_read_tokens)
-
-
-def _encode_result(result: ToolResult) -> dict[str, Any]:
-    return {"content": result.content, "is_error": result.is_error}
-
-
-def _decode_result(data: dict[str, Any]) -> ToolResult:
-    return ToolResult(str(data["content"]), bool(data["is_error"]))
-
-
-def _encode_decision(decision: ApprovalDecision) -> dict[str, Any]:
-    return {"approved": decision.approved, "by": decision.by, "note": decision.note,
-            "timed_out": decision.timed_out}
-
-
-def _decode_decision(data: dict[str, Any]) -> ApprovalDecision:
-    return ApprovalDecision(bool(data["approved"]), str(data["by"]), str(data.get("note", "")),
-                            bool(data.get("timed_out", False)))
-
-
-__all__ = ["ModelResponse", "Run", "RunConfig", "RunStopped"]
+__all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_MAX_TURNS", "DELEGATE_PREFIX", "ESCALATE_PREFIX",
+           "ModelResponse", "Run", "RunConfig", "RunStopped"]

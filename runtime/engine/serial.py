@@ -1,10 +1,11 @@
-"""Plain-JSON forms of model responses, for step records and the journal."""
+"""Plain-JSON forms of step results (model responses, tool results, approval decisions),
+for step records and the journal."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from runtime.engine.protocols import ModelResponse
+from runtime.engine.protocols import ApprovalDecision, ModelResponse, ToolResult
 from runtime.roster.costs import Usage
 
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_write_5m_tokens",
@@ -29,3 +30,21 @@ def decode_response(data: dict[str, Any]) -> ModelResponse:
     return ModelResponse(list(data["content"]), str(data["stop_reason"]),
                          decode_usage(data["usage"]), str(data["model"]),
                          int(data.get("retries", 0)))
+
+
+def encode_result(result: ToolResult) -> dict[str, Any]:
+    return {"content": result.content, "is_error": result.is_error}
+
+
+def decode_result(data: dict[str, Any]) -> ToolResult:
+    return ToolResult(str(data["content"]), bool(data["is_error"]))
+
+
+def encode_decision(decision: ApprovalDecision) -> dict[str, Any]:
+    return {"approved": decision.approved, "by": decision.by, "note": decision.note,
+            "timed_out": decision.timed_out}
+
+
+def decode_decision(data: dict[str, Any]) -> ApprovalDecision:
+    return ApprovalDecision(bool(data["approved"]), str(data["by"]), str(data.get("note", "")),
+                            bool(data.get("timed_out", False)))

@@ -14,16 +14,26 @@ that input is kept as the raw text, so the engine can refuse the call and tell
 the model instead of losing the turn. Failures after the SDK's retries become
 `ProviderError`: 401/403 say how to re-enter the key, other 4xx are final,
 429, 408/409, 5xx, 529, connection loss, timeouts and cut streams are
-retryable. A per-model circuit breaker fails calls fast after repeated
-retryable failures. The key is never put in a message: every error text is
-redacted with the key and the secret scanner's patterns.
+retryable; 529 and 429 are also marked `overloaded`, with the server's
+retry-after, so the engine can pause and ask whether to wait. A per-model
+circuit breaker fails calls fast after repeated retryable failures. Every wait
+of the SDK before a retry is capped at `max_retry_wait_s` (the SDK itself would
+honour any retry-after, ten minutes included) and reported through
+`overload.notify_retry`, which the engine turns into a `ModelRetrying` event.
+The key is never put in a message: every error text is redacted with the key
+and the secret scanner's patterns.
 """
 
 from __future__ import annotations
 
+import asyncio
+import email.utils
+import functools
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
+from runtime.engine.overload import RetryWait, notify_retry
 from runtime.engine.protocols import Block, ModelRequest, ModelResponse, ProviderError
 from runtime.engine.providers.breaker import CircuitBreaker
 from runtime.roster.costs import Usage
@@ -47,17 +57,18 @@ _STATUS_BY_TYPE = {
 }
 _RETRYABLE_4XX = frozenset({408, 409, 429})
 _NEEDS_STREAMING = "Streaming is required"  # the SDK's ValueError for long non-streaming calls
+MAX_RETRY_WAIT_S = 60.0  # the longest the SDK may sleep before one retry
 
 
 class AnthropicProvider:
     def __init__(self, api_key: str, base_url: str | None = None, *, max_retries: int = 2,
                  timeout: float = 600.0, stream: bool = False,
                  http_client: httpx2.AsyncClient | None = None,
-                 breaker: CircuitBreaker | None = None) -> None:
+                 breaker: CircuitBreaker | None = None,
+                 max_retry_wait_s: float = MAX_RETRY_WAIT_S) -> None:
         if not api_key:
             raise ProviderError(f"no Anthropic API key; store one with `{REENTER_KEY}`",
                                 auth=True)
-        import anthropic  # lazily: the designer must not pay for the SDK at start-up
         import httpx2
 
         self._secrets = (api_key,)
@@ -69,7 +80,8 @@ class AnthropicProvider:
             options["base_url"] = base_url
         if http_client is not None:
             options["http_client"] = http_client
-        self._client: AsyncAnthropic = anthropic.AsyncAnthropic(**options)
+        self._client: AsyncAnthropic = _client_class()(**options)
+        self._client.max_retry_wait_s = max_retry_wait_s  # type: ignore[attr-defined]
         self.stream = stream
         self.breaker = breaker if breaker is not None else CircuitBreaker()
 
@@ -183,17 +195,66 @@ class AnthropicProvider:
                                  " check the key's workspace and permissions or re-enter it "
                                  f"with `{REENTER_KEY}`", status=status, auth=True)
         retries = self._client.max_retries
+        asked = retry_after(exc.response.headers) if status in (429, 529) else None
         if status == 529:
             return ProviderError(f"model overloaded ({label}) after {retries} retries: {detail}",
-                                 status=status, retryable=True)
+                                 status=status, retryable=True, overloaded=True,
+                                 retry_after_s=asked)
         if status == 429:
             return ProviderError(f"rate limited by the Anthropic API ({label}) after {retries} "
-                                 f"retries: {detail}", status=status, retryable=True)
+                                 f"retries: {detail}", status=status, retryable=True,
+                                 overloaded=True, retry_after_s=asked)
         if status >= 500 or status in _RETRYABLE_4XX:
             return ProviderError(f"the Anthropic API failed ({label}) after {retries} retries: "
                                  f"{detail}", status=status, retryable=True)
         return ProviderError(f"the Anthropic API refused the request ({label}): {detail}",
                              status=status)
+
+
+# ---------------------------------------------------------------------- retries
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds a response asked to wait (retry-after-ms, retry-after in seconds or as an HTTP
+    date), or None when it did not say or said something unreadable."""
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) * scale
+        except ValueError:
+            parsed = email.utils.parsedate_tz(value) if scale == 1.0 else None
+            if parsed is None:
+                continue
+            seconds = email.utils.mktime_tz(parsed) - time.time()
+        return seconds if seconds >= 0 else None
+    return None
+
+
+@functools.cache
+def _client_class() -> type[AsyncAnthropic]:
+    """`AsyncAnthropic` whose waits before a retry are capped and reported (built on first
+    use: the SDK is imported lazily)."""
+    import anthropic
+
+    class CappedRetries(anthropic.AsyncAnthropic):
+        max_retry_wait_s: float = MAX_RETRY_WAIT_S
+
+        async def _sleep_for_retry(self, *, retries_taken: int, max_retries: int,
+                                   options: Any, response: httpx2.Response | None) -> None:
+            headers = response.headers if response is not None else None
+            wanted = self._calculate_retry_timeout(max_retries - retries_taken, options,
+                                                   headers)
+            wait = min(wanted, self.max_retry_wait_s)
+            notify_retry(RetryWait(retries_taken + 1,
+                                   response.status_code if response is not None else None,
+                                   wait, retry_after(headers), wanted > wait))
+            await asyncio.sleep(wait)
+
+    return CappedRetries
 
 
 # ---------------------------------------------------------------------- conversions

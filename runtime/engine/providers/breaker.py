@@ -6,9 +6,10 @@ failure; any answer from the API, including a client error, is a success and
 clears the count. After `threshold` failures in a row within `window_s`
 seconds the breaker opens for that model: for `cooldown_s` seconds every call
 fails at once with a retryable `ProviderError("model overloaded: pausing ...")`
-and no request is sent. When the cool-down ends the breaker is half-open:
-calls go through again, a success closes it and a failure opens it again
-straight away. The clock is injectable so tests need not wait.
+and no request is sent (the error is marked `overloaded`, with the time left as its
+retry-after, so the engine pauses and asks whether to wait). When the cool-down
+ends the breaker is half-open: calls go through again, a success closes it and
+a failure opens it again straight away. The clock is injectable so tests need not wait.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ class CircuitBreaker:
             raise ProviderError(
                 f"{OVERLOADED_MESSAGE} calls to {key} for {state.open_until - now:.0f} s after "
                 f"{len(state.failures)} failed calls in a row; retry later or switch the model",
-                status=None, retryable=True)
+                status=None, retryable=True, overloaded=True,
+                retry_after_s=state.open_until - now)
         state.open_until = None
         state.half_open = True
 

@@ -420,12 +420,14 @@ def test_529_beyond_sdk_retries_opens_the_breaker(server: MessagesServer, key: s
 
 
 def test_overload_fails_the_run_without_a_hot_loop(server: MessagesServer, key: str) -> None:
+    """The user answers "stop" to each overload pause (test_overload.py covers "wait")."""
     server.script.default = Fail(529, headers=FAST)
 
     async def five_runs() -> list[Outcome]:
         provider = AnthropicProvider(key, server.base_url, max_retries=2)
         try:
-            return [await execute(server, key, provider=provider) for _ in range(5)]
+            return [await execute(server, key, provider=provider, approvals="deny")
+                    for _ in range(5)]
         finally:
             await provider.aclose()
 
@@ -434,6 +436,11 @@ def test_overload_fails_the_run_without_a_hot_loop(server: MessagesServer, key: 
     assert "model overloaded" in outcomes[0].finished.error
     assert OVERLOADED_MESSAGE in outcomes[4].finished.error
     assert len(server.message_requests) == 9  # runs 4 and 5 never reached the server
+    for outcome in outcomes:  # each run paused once, asked, and stopped when told to
+        (paused,) = outcome.of(ev.ModelOverloaded)
+        assert paused.action == "ask"
+        (answered,) = outcome.of(ev.ApprovalAnswered)
+        assert answered.decision == "deny"
 
 
 SERVER_FAULTS: dict[str, Callable[[], Reply]] = {
