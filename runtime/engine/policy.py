@@ -50,16 +50,17 @@ class PolicyGate:
         self._static_deny = static_deny
         self._hooks = hooks
         self._unattended = unattended
-        self._humans: dict[str, tuple[str, ...]] = {}  # the roster is fixed for the run
+        self._humans: dict[str, tuple[str, ...]] | None = None  # the roster is fixed for the run
 
     def escalation_targets(self, agent_id: str) -> tuple[str, ...]:
-        found = self._humans.get(agent_id)
-        if found is None:
-            found = self._humans[agent_id] = tuple(
-                x.target for x in self._edges.values()
-                if x.kind is m.EdgeKind.ESCALATION and x.source == agent_id
-                and isinstance(self._nodes.get(x.target), m.Human))
-        return found
+        if self._humans is None:  # one pass over the edges for every agent, on first use
+            humans: dict[str, list[str]] = {}
+            for x in self._edges.values():
+                if x.kind is m.EdgeKind.ESCALATION and isinstance(self._nodes.get(x.target),
+                                                                  m.Human):
+                    humans.setdefault(x.source, []).append(x.target)
+            self._humans = {agent: tuple(targets) for agent, targets in humans.items()}
+        return self._humans.get(agent_id, ())
 
     async def check(self, agent_id: str, tool_id: str, arguments: Mapping[str, Any]) -> Verdict:
         try:
