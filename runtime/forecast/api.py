@@ -1,0 +1,168 @@
+"""`forecast()`: sample the work, run one engine, summarise with confidence intervals.
+
+This is the entry point the CLI and the designer use. It resolves models in
+the catalog, draws the steps of `tasks` tasks with a seeded generator
+(sampler.py), runs the Monte Carlo sum ("mc") or the discrete-event queues
+("des"), and builds a `Forecast`. The same seed gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Final, Literal
+
+import numpy as np
+
+from runtime.forecast import montecarlo as mc
+from runtime.forecast import stats
+from runtime.forecast.defaults import default_workload, model_info, rate_limit_for
+from runtime.forecast.des import simulate
+from runtime.forecast.dists import FloatArray, sum_by
+from runtime.forecast.result import Forecast
+from runtime.forecast.sampler import Work, sample_work
+from runtime.forecast.workload import Workload
+from runtime.roster.catalog import Catalog, load_catalog
+from runtime.roster.codec import RosterContent
+
+Engine = Literal["mc", "des"]
+ENGINES: Final = ("mc", "des")
+DEFAULT_TASKS: Final = 100_000
+WARMUP_SHARE: Final = 0.02
+"""Share of the earliest tasks left out of discrete-event statistics (queues start empty)."""
+
+
+def forecast(
+    content: RosterContent,
+    workload: Workload | None = None,
+    *,
+    engine: Engine = "mc",
+    tasks: int = DEFAULT_TASKS,
+    seed: int = 0,
+    catalog: Catalog | None = None,
+) -> Forecast:
+    """Forecast cost, latency and human load of `content` under `workload` (default: derived)."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if tasks < 2 * stats.BATCHES:
+        raise ValueError(f"tasks must be at least {2 * stats.BATCHES}, got {tasks}")
+    catalog = catalog or load_catalog()
+    workload = workload or default_workload(content, catalog)
+    if not workload.mix:
+        raise ValueError("the roster has no agent for tasks to enter at; add an agent first")
+    rng = np.random.default_rng(seed)
+    work = sample_work(workload, catalog, tasks, rng)
+    arrival = mc.arrival_times(workload, tasks, rng)
+    cost = sum_by(work.task, work.cost, tasks)
+    notes: list[str] = []
+    keep = slice(None)
+    if engine == "mc":
+        latency = mc.latency(workload, work, arrival)
+        utilisation = mc.utilisation(workload, work)
+        wait = dict.fromkeys((*work.agents, *work.humans), 0.0)
+    else:
+        limits = [rate_limit_for(workload, model_info(catalog, workload.agents[a].model))
+                  for a in work.agents]
+        sim = simulate(workload, work, arrival, limits)
+        latency = sim.latency
+        utilisation = _measured_utilisation(workload, work, arrival, sim.busy)
+        wait = {name: float(sim.wait[i] / sim.steps[i]) if sim.steps[i] else 0.0
+                for i, name in enumerate((*work.agents, *work.humans))}
+        keep = slice(int(tasks * WARMUP_SHARE), None)
+        queued = ", ".join(sim.queued) or "none"
+        notes.append(f"agents that reached a limit and were simulated as queues: {queued}")
+    per_month = workload.tasks_per_day * workload.days_per_month
+    human_counts = _human_requests(work)
+    asked = np.zeros(tasks)
+    for counts in human_counts.values():
+        asked += counts
+    spend = sum_by(work.resource, work.cost, len(work.agents))
+    total = float(spend.sum())
+    use = _rate_limit_use(workload, work, catalog)
+    notes.extend(f"rate limit of {model} is at {share:.0%} at the arrival peak: calls will wait"
+                 + ("" if engine == "des" else " (only the 'des' engine models that wait)")
+                 for model, share in use.items() if share > 1.0)
+    cost_mean, cost_p50, cost_p95 = stats.summary(cost)
+    lat_mean, lat_p50, lat_p95 = stats.summary(latency[keep])
+    return Forecast(
+        engine=engine,
+        tasks=tasks,
+        seed=seed,
+        workload=workload,
+        cost=cost,
+        latency=latency,
+        cost_mean=cost_mean,
+        cost_p50=cost_p50,
+        cost_p95=cost_p95,
+        cost_per_month=cost_mean.scaled(per_month),
+        latency_mean=lat_mean,
+        latency_p50=lat_p50,
+        latency_p95=lat_p95,
+        escalation_rate=stats.estimate((asked > 0).astype(np.float64), stats.mean),
+        approvals_per_day=MappingProxyType({
+            h: stats.estimate(c, stats.mean).scaled(workload.tasks_per_day)
+            for h, c in human_counts.items()
+        }),
+        utilisation=MappingProxyType(utilisation),
+        spend_share=MappingProxyType({a: float(spend[i] / total) if total else 0.0
+                                      for i, a in enumerate(work.agents)}),
+        rate_limit_use=MappingProxyType(use),
+        mean_wait=MappingProxyType(wait),
+        notes=tuple(notes),
+    )
+
+
+def _human_requests(work: Work) -> dict[str, FloatArray]:
+    """Per human, the number of requests each task sent them."""
+    out: dict[str, FloatArray] = {}
+    for h, human in enumerate(work.humans):
+        rows = work.resource == len(work.agents) + h
+        out[human] = np.bincount(work.task[rows], minlength=work.tasks).astype(np.float64)
+    return out
+
+
+def _measured_utilisation(workload: Workload, work: Work, arrival: FloatArray,
+                          busy: FloatArray) -> dict[str, float]:
+    """Busy share over the open time of the arrival window (agents) or working time (humans)."""
+    first, last = float(arrival[0]), float(arrival[-1])
+    hours = workload.arrival.hours
+    open_s = max(hours.to_work_scalar(last) - hours.to_work_scalar(first), 1e-9)
+    out: dict[str, float] = {}
+    for a, agent in enumerate(work.agents):
+        out[agent] = float(busy[a] / (open_s * workload.agents[agent].concurrency))
+    for h, human in enumerate(work.humans):
+        load = workload.humans[human]
+        working = max(load.hours.to_work_scalar(last) - load.hours.to_work_scalar(first), 1e-9)
+        out[human] = float(busy[len(work.agents) + h] / (working * load.reviewers))
+    return out
+
+
+def _rate_limit_use(workload: Workload, work: Work, catalog: Catalog) -> dict[str, float]:
+    """Per model, peak-hour requests and output tokens per minute over its limits (the larger)."""
+    per_minute = workload.tasks_per_day / workload.arrival.hours.seconds_per_day * 60.0 / work.tasks
+    calls = sum_by(work.resource, work.calls.astype(np.float64), len(work.agents))
+    tokens = sum_by(work.resource, work.output_tokens, len(work.agents))
+    demand: dict[str, tuple[float, float]] = {}
+    for a, agent in enumerate(work.agents):
+        model = workload.agents[agent].model
+        c, t = demand.get(model, (0.0, 0.0))
+        demand[model] = (c + float(calls[a]), t + float(tokens[a]))
+    out: dict[str, float] = {}
+    for model, (c, t) in demand.items():
+        limit = rate_limit_for(workload, model_info(catalog, model))
+        if limit is not None:
+            out[model] = max(c * per_minute / limit.requests_per_minute,
+                             t * per_minute / limit.output_tokens_per_minute)
+    return out
+
+
+def ensure_models(workload: Workload, catalog: Catalog) -> None:
+    """Fail with a clear message when an agent's model is not in the catalog."""
+    for agent, load in workload.agents.items():
+        try:
+            model_info(catalog, load.model)
+        except ValueError as error:
+            raise ValueError(f"agent {agent!r}: {error}") from None
+
+
+__all__: Final = ["DEFAULT_TASKS", "ENGINES", "Engine", "ensure_models", "forecast"]
+

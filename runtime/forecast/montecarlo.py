@@ -1,0 +1,69 @@
+"""The Monte Carlo engine: per-task cost and latency with no queueing, fully vectorised.
+
+Every task is independent: its latency is the sum of its steps' durations
+(agent work back to back, human requests answered within the reviewers'
+working hours, counted from the task's arrival time), with no waiting for a
+free slot, a rate-limit token or a busy reviewer. That is the right answer for
+an uncontended roster and a lower bound otherwise; utilisations (computed
+analytically from the same samples) say how far from uncontended a roster is,
+and the discrete-event engine measures the waiting itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from runtime.forecast.calendar import Hours
+from runtime.forecast.dists import FloatArray, sum_by
+from runtime.forecast.sampler import Work
+from runtime.forecast.workload import Workload
+
+
+def arrival_times(workload: Workload, tasks: int, rng: np.random.Generator) -> FloatArray:
+    """Wall-clock arrival times (s) of a Poisson stream within the arrival hours."""
+    hours = workload.arrival.hours
+    rate = workload.tasks_per_day / hours.seconds_per_day  # tasks per open second
+    gaps = rng.exponential(1.0 / rate, tasks)
+    return hours.to_wall(np.cumsum(gaps))
+
+
+def human_wall_seconds(hours: Hours, start: FloatArray, work_seconds: FloatArray) -> FloatArray:
+    """Wall seconds from `start` until `work_seconds` of working time have passed."""
+    if hours.always:
+        return work_seconds
+    return hours.to_wall(hours.to_work(start) + work_seconds) - start
+
+
+def latency(workload: Workload, work: Work, arrival: FloatArray) -> FloatArray:
+    """Per-task latency with no queueing (see the module docstring)."""
+    duration = work.duration.copy()
+    human = work.is_human()
+    if human.any():
+        for h, human_id in enumerate(work.humans):
+            rows = work.resource == len(work.agents) + h
+            if rows.any():
+                hours = workload.humans[human_id].hours
+                duration[rows] = human_wall_seconds(hours, arrival[work.task[rows]],
+                                                    work.duration[rows])
+    return sum_by(work.task, duration, work.tasks)
+
+
+def utilisation(workload: Workload, work: Work) -> dict[str, float]:
+    """Busy share of each agent's slots and each human's reviewers at the arrival peak."""
+    busy = sum_by(work.resource, work.duration, len(work.agents) + len(work.humans))
+    per_task = busy / max(work.tasks, 1)
+    arrival = workload.arrival.hours
+    tasks_per_open_second = workload.tasks_per_day / arrival.seconds_per_day
+    tasks_per_week = workload.tasks_per_day * len(set(arrival.days))
+    out: dict[str, float] = {}
+    for a, agent_id in enumerate(work.agents):
+        out[agent_id] = float(per_task[a] * tasks_per_open_second
+                              / workload.agents[agent_id].concurrency)
+    for h, human_id in enumerate(work.humans):
+        human = workload.humans[human_id]
+        demand = per_task[len(work.agents) + h] * tasks_per_week
+        out[human_id] = float(demand / (human.hours.seconds_per_week * human.reviewers))
+    return out
+
+
+__all__ = ["arrival_times", "human_wall_seconds", "latency", "utilisation"]
