@@ -1,8 +1,10 @@
-"""`roster export yaml FILE -o OUT`: the architecture for review or deployment.
+"""`roster export yaml|claude-code|crewai FILE -o OUT`: the roster for review or other tools.
 
-The export is the canonical roster, optionally without the canvas layout. It
-is refused while the roster has errors (unless `--force`), and always when
-it would contain a literal secret.
+`yaml` writes the canonical roster, optionally without the canvas layout;
+`claude-code` writes .claude/agents/*.md, .claude/settings.json and .mcp.json
+into a folder; `crewai` writes a classic CrewAI project (config/agents.yaml,
+config/tasks.yaml, crew.py). Every export is refused while the roster has
+errors (unless `--force`), and always when it would contain a literal secret.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from runtime.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, err, load_or_report
+from runtime.interop.claude_export import export_claude_code, write_files
+from runtime.interop.crewai_export import export_crewai
 from runtime.roster.atomic import write_atomic
 from runtime.roster.checks.engine import check_roster
 from runtime.roster.io import SecretInRosterError, guarded_bytes, to_data
@@ -21,7 +25,7 @@ from runtime.roster.io import SecretInRosterError, guarded_bytes, to_data
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "export",
-        help="export a roster (yaml)",
+        help="export a roster (yaml, claude-code, crewai)",
         description="Export a roster for review or deployment. Refuses while the roster has "
         "governance errors unless --force, and always refuses to write a literal secret.",
     )
@@ -36,9 +40,21 @@ def register(sub: Any) -> None:
     yaml_parser.add_argument("--force", action="store_true",
                              help="export even with governance errors (never with a secret)")
     yaml_parser.set_defaults(handler=run_yaml)
+    for name, text in (("claude-code", ".claude/agents/*.md, .claude/settings.json permissions "
+                        "and .mcp.json"),
+                       ("crewai", "a classic CrewAI project: config/agents.yaml, "
+                        "config/tasks.yaml and crew.py")):
+        sp = formats.add_parser(name, help=text, description=f"Write {text} into a folder.")
+        sp.add_argument("file", metavar="FILE")
+        sp.add_argument("-o", "--output", metavar="DIR", required=True,
+                        help="the folder to write into (created if missing)")
+        sp.add_argument("--force", action="store_true",
+                        help="export even with governance errors (never with a secret)")
+        sp.set_defaults(handler=run_folder, target=name)
 
 
-def run_yaml(args: argparse.Namespace) -> int:
+def _exportable(args: argparse.Namespace) -> tuple[Any, int] | int:
+    """(content, number of governance errors), or the exit code when it must not export."""
     loaded = load_or_report(args.file)
     if loaded is None:
         return EXIT_UNREADABLE
@@ -47,7 +63,38 @@ def run_yaml(args: argparse.Namespace) -> int:
         err(f"{args.file} has {len(errors)} governance error(s); run `roster check "
             f"{args.file}` to see them, fix them, or pass --force to export anyway")
         return EXIT_FINDINGS
-    data = to_data(loaded.content)
+    return loaded.content, len(errors)
+
+
+def run_folder(args: argparse.Namespace) -> int:
+    ready = _exportable(args)
+    if isinstance(ready, int):
+        return ready
+    content, _ = ready
+    out_dir = Path(args.output)
+    try:
+        if args.target == "claude-code":
+            files, report = export_claude_code(content, out_dir)
+        else:
+            files, report = export_crewai(content)
+        write_files(files, out_dir)
+    except SecretInRosterError as exc:
+        err(str(exc))
+        return EXIT_FINDINGS
+    except OSError as exc:
+        err(f"cannot write into {args.output}: {exc.strerror or exc}")
+        return EXIT_UNREADABLE
+    print(report.text())
+    print(f"exported {args.file} → {args.output} ({len(files)} files)", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_yaml(args: argparse.Namespace) -> int:
+    ready = _exportable(args)
+    if isinstance(ready, int):
+        return ready
+    content, errors = ready
+    data = to_data(content)
     if args.strip_layout:
         data.pop("layout", None)
     target = "standard output" if args.output == "-" else args.output

@@ -20,7 +20,13 @@ from runtime.roster import codec, yaml_read, yaml_write
 from runtime.roster.atomic import write_atomic
 from runtime.roster.errors import RosterLoadError, format_path
 from runtime.roster.migrations import CURRENT_VERSION, migrate
+from runtime.roster.schema import SCHEMA_ID
 from runtime.secrets.scanner import SecretHit, scan_text, scan_value
+
+# First line of every roster the project writes, so that editors running the YAML
+# language server validate and complete the file against the published schema.
+# Readers ignore it (a comment), so files without it still load unchanged.
+SCHEMA_HEADER = f"# yaml-language-server: $schema={SCHEMA_ID}\n"
 
 
 @dataclass
@@ -143,7 +149,7 @@ def to_data(content: codec.RosterContent) -> dict[str, Any]:
 
 
 def dumps(content: codec.RosterContent) -> str:
-    return yaml_write.dumps(to_data(content))
+    return SCHEMA_HEADER + yaml_write.dumps(to_data(content))
 
 
 def guarded_bytes(data: dict[str, Any], target: str) -> bytes:
@@ -153,7 +159,7 @@ def guarded_bytes(data: dict[str, Any], target: str) -> bytes:
     on large rosters); only when something is found is the data walked as well, to name
     the fields in the message.
     """
-    text = yaml_write.dumps(data)
+    text = SCHEMA_HEADER + yaml_write.dumps(data)
     hits = scan_text(text)
     if hits:
         raise SecretInRosterError(scan_value(data) or hits, target)

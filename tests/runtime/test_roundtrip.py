@@ -119,7 +119,7 @@ def test_saving_adds_no_fields_the_author_did_not_write() -> None:
         "tools:\n  notes:\n    kind: memory\n"
         "humans:\n  lead:\n    on_timeout: deny\n"
     )
-    assert canonical(text) == text
+    assert canonical(text) == io.SCHEMA_HEADER + text  # the header is the only addition
 
 
 # ---------------------------------------------------------------- generated rosters
@@ -218,7 +218,7 @@ AGENT_FIELDS = st.fixed_dictionaries({
 
 def _config(kind: Any) -> Any:
     by_type = {"int": st.integers(1, 10**9), "number": st.floats(0, 10**6, exclude_min=True),
-               "bool": st.booleans(), "string": TEXT}
+               "bool": st.booleans(), "string": TEXT, "object": OBJECT}
     optional = {spec.name: by_type.get(spec.type.value, st.lists(TEXT, max_size=3))
                 for spec in kind.config}
     return st.fixed_dictionaries({}, optional=optional).map(m.freeze)
