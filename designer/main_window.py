@@ -29,11 +29,13 @@ from designer.canvas.view import RosterView
 from designer.controller import RosterController
 from designer.files import FileService
 from designer.keys.paste import PasteGuard
+from designer.oversight.presenter import Oversight
 from designer.panels.inspector import InspectorPanel
 from designer.panels.overview import OverviewPanel
 from designer.panels.palette import PalettePanel
 from designer.panels.problems import ProblemsPanel
 from designer.panels.welcome import WelcomePage
+from designer.planning import Planning
 from designer.status import StatusSummary
 from runtime.roster import edits as e
 from runtime.roster import model as m
@@ -81,8 +83,12 @@ class MainWindow(QMainWindow):
         self._add_dock(
             "problems", "Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.oversight = Oversight(self)  # run, approvals, history, replay, dashboard (#7)
+        self.planning = Planning(self)  # simulation and forecast docks, Simulate menu (#7)
         self._build_actions()
         self._build_menus()
+        self.oversight.build_menu()
+        self.planning.build_menu()
         self._wire()
         self.resize(1400, 900)
         self._restore_state()
@@ -159,6 +165,13 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.act_save, self.act_save_as, self.act_revert])
         export_menu = file_menu.addMenu("&Export")
         export_menu.addActions([self.act_export_yaml, self.act_export_png, self.act_export_svg])
+        from designer.interop_actions import InteropActions  # Import/Export other tools, diff
+
+        self.interop = InteropActions(self)
+        self.interop.install(file_menu, export_menu)
+        from designer.run_database import install_run_database  # File → Run Database
+
+        install_run_database(self, file_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = bar.addMenu("&Edit")
@@ -528,6 +541,7 @@ class MainWindow(QMainWindow):
             return
         self._save_state()
         self.files.shutdown()
+        self.oversight.shutdown()
         event.accept()
         app = QApplication.instance()
         if app is not None:

@@ -23,8 +23,11 @@ class StatusSummary:
         self.cost = QLabel()
         self.counts = QLabel()
         self.zoom = QLabel("100%")
+        self.spend = QLabel()  # a live run's spend against its budget (hidden when idle)
+        self.spend.setObjectName("run-spend")
+        self.spend.hide()
         bar.addWidget(self.hint, 1)
-        for widget in (self.counts, self.cost, self.problems, self.zoom):
+        for widget in (self.spend, self.counts, self.cost, self.problems, self.zoom):
             bar.addPermanentWidget(widget)
 
     def set_hint(self, text: str) -> None:
@@ -63,6 +66,24 @@ class StatusSummary:
         self.cost.setToolTip("A typical run: every agent takes part once, half its turns at "
                              "most 6, 3,000 prompt tokens (half cached) and 600 output tokens per "
                              "turn, at catalog prices. Forecasts refine this.")
+
+    def set_spend(self, spent_usd: float | None, budget_usd: float | None = None,
+                  state: str = "running") -> None:
+        """Show a run's spend so far against its budget; None hides it. Amber past 80 % of
+        the budget, red past it."""
+        if spent_usd is None:
+            self.spend.hide()
+            return
+        text = f"run {state}: {format_usd(spent_usd)}"
+        colour = "#2563eb"
+        if budget_usd:
+            share = spent_usd / budget_usd
+            text += f" of {format_usd(budget_usd)} ({share:.0%})"
+            colour = "#dc2626" if share >= 1 else ("#d97706" if share >= 0.8 else colour)
+        self.spend.setText(f"<span style='color:{colour}'>● {text}</span>")
+        self.spend.setToolTip("Spend of the current or last run from the designer, at catalog "
+                              "prices, against the run's budget")
+        self.spend.show()
 
     def set_counts(self, summary: Summary) -> None:
         self.counts.setText(f"{summary.agents} agents · {summary.tools} tools · "

@@ -6,24 +6,43 @@ for humans), capability letters, a problem marker with its count, and for
 agents a handle to drag edges from. Zoomed out it paints a plain block, so
 thousands of cards stay fluid. An `EdgeItem` draws one relationship in its
 kind's colour, dash and arrowhead, with mode and approval marks on tool
-access. Items hold view state only; they never touch the document.
+access; the scene's `EdgeLayer` paints all edges at once, so an `EdgeItem`
+has no contents of its own and serves selection, hit tests and tooltips.
+Items hold view state only; they never touch the document.
+
+Both derive from Qt's shape items so that `boundingRect` is answered in C++:
+the scene asks every item for it on each paint and hit test, and a Python
+override there costs about a microsecond per item per frame.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import (
     QGraphicsItem,
+    QGraphicsLineItem,
+    QGraphicsPathItem,
+    QGraphicsRectItem,
     QGraphicsSceneHoverEvent,
     QStyleOptionGraphicsItem,
     QWidget,
 )
 
 from designer.canvas import style as s
+from designer.canvas.edge_layer import EdgeLayer
 from runtime.roster import model as m
 
 NODE_TYPE = QGraphicsItem.UserType + 1
@@ -32,16 +51,29 @@ EDGE_TYPE = QGraphicsItem.UserType + 2
 _TITLE_FONT = QFont()
 _TITLE_FONT.setPointSizeF(9.5)
 _TITLE_FONT.setBold(True)
-_SMALL_FONT = QFont()
+LABEL_FONT = _SMALL_FONT = QFont()
 _SMALL_FONT.setPointSizeF(7.5)
 _GLYPH_FONT = QFont()
 _GLYPH_FONT.setPointSizeF(10)
 _GLYPH_FONT.setBold(True)
 
 
-class NodeItem(QGraphicsItem):
+_CARD = QRectF(0, 0, s.NODE_WIDTH, s.NODE_HEIGHT)
+_NODE_BOUNDS = _CARD.adjusted(-4, -10, s.HANDLE_RADIUS + 4, 4)
+_NO_PEN = QPen(Qt.PenStyle.NoPen)
+_BORDER = QColor("#d1d5db")
+_ACTIVE = QColor("#f59e0b")
+_WHITE = QColor("white")
+_CARD_BRUSH = QBrush(s.CARD_FILL)
+_LOW_FILL = {t: c.lighter(150) for t, c in s.TYPE_COLOURS.items()}
+HIT_BAND = 10.0  # the width of an edge's clickable band, in scene px
+
+
+class NodeItem(QGraphicsRectItem):
     def __init__(self, node: m.Node) -> None:
-        super().__init__()
+        super().__init__(_NODE_BOUNDS)
+        self.setPen(_NO_PEN)
+        self.on_change: Callable[[], None] | None = None  # the scene's overview cache
         self.node = node
         self.edges: list[EdgeItem] = []
         self.links: list[ServerLinkItem] = []
@@ -53,7 +85,7 @@ class NodeItem(QGraphicsItem):
         self.is_entry = False
         self.highlight: QColor | None = None  # legal/illegal target while drawing an edge
         self.run_state: str | None = None  # overlay for live runs (issue 7)
-        self._rect = QRectF(0, 0, s.NODE_WIDTH, s.NODE_HEIGHT)
+        self._rect = _CARD
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
             | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -79,13 +111,19 @@ class NodeItem(QGraphicsItem):
         self.update()
 
     def set_badge(self, text: str, colour: QColor, caps: str = "") -> None:
-        self.badge_text, self.badge_colour, self.caps_text = text, colour, caps
-        self.update()
+        if (text, colour, caps) != (self.badge_text, self.badge_colour, self.caps_text):
+            self.badge_text, self.badge_colour, self.caps_text = text, colour, caps
+            self.update()
 
     def set_problems(self, errors: int, warnings: int) -> None:
         if (errors, warnings) != (self.errors, self.warnings):
             self.errors, self.warnings = errors, warnings
             self.update()
+            self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def set_highlight(self, colour: QColor | None) -> None:
         if colour != self.highlight:
@@ -101,9 +139,6 @@ class NodeItem(QGraphicsItem):
         self.setToolTip("<br>".join(lines))
 
     # ------------------------------------------------------------ geometry
-
-    def boundingRect(self) -> QRectF:
-        return self._rect.adjusted(-4, -10, s.HANDLE_RADIUS + 4, 4)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -162,6 +197,9 @@ class NodeItem(QGraphicsItem):
                 edge.adjust()
             for link in self.links:
                 link.adjust()
+            self._changed()
+        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self._changed()
         return super().itemChange(change, value)
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
@@ -184,22 +222,26 @@ class NodeItem(QGraphicsItem):
         rect = self._rect
         selected = self.isSelected()
         if lod < 0.3:
-            painter.fillRect(rect, colour.lighter(150) if not selected else s.SELECTION_COLOUR)
+            painter.fillRect(rect, _LOW_FILL[self.node.node_type] if not selected
+                             else s.SELECTION_COLOUR)
+            if self.run_state == "active":  # a working agent stays visible zoomed out (#7)
+                painter.fillRect(rect.adjusted(0, 0, 0, -rect.height() / 2), _ACTIVE)
             if self.errors or self.warnings:
                 painter.fillRect(QRectF(rect.right() - 40, rect.top(), 40, 40),
                                  s.ERROR_COLOUR if self.errors else s.WARNING_COLOUR)
             return
-        border = s.SELECTION_COLOUR if selected else QColor("#d1d5db")
+        border = s.SELECTION_COLOUR if selected else _BORDER
         if self.highlight is not None:
             border = self.highlight
         if self.run_state == "active":
-            border = QColor("#f59e0b")
-        pen = QPen(border, 2.6 if (selected or self.highlight is not None) else 1.2)
+            border = _ACTIVE
+        lit = selected or self.highlight is not None or self.run_state == "active"
+        pen = QPen(border, 3.2 if self.run_state == "active" else (2.6 if lit else 1.2))
         if isinstance(self.node, m.Placeholder):
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod > 0.5)
         painter.setPen(pen)
-        painter.setBrush(QBrush(s.CARD_FILL))
+        painter.setBrush(_CARD_BRUSH)
         painter.drawRoundedRect(rect, 8, 8)
         stripe = QRectF(rect.left(), rect.top(), 6, rect.height())
         painter.fillRect(stripe.adjusted(1, 4, 0, -4), colour)
@@ -208,7 +250,7 @@ class NodeItem(QGraphicsItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawEllipse(glyph_rect)
-        painter.setPen(QColor("white"))
+        painter.setPen(_WHITE)
         painter.setFont(_GLYPH_FONT)
         painter.drawText(glyph_rect, Qt.AlignmentFlag.AlignCenter,
                          s.TYPE_GLYPHS[self.node.node_type])
@@ -274,21 +316,61 @@ class NodeItem(QGraphicsItem):
             painter.drawEllipse(self.handle_centre(), s.HANDLE_RADIUS, s.HANDLE_RADIUS)
 
 
-class EdgeItem(QGraphicsItem):
-    def __init__(self, edge: m.Edge, source: NodeItem, target: NodeItem) -> None:
+def card_anchor(x: float, y: float, ox: float, oy: float) -> tuple[float, float, float, float]:
+    """`NodeItem.anchor_towards` for a card at (x, y) in plain floats: the anchor point
+    and the outward direction towards the point (ox, oy)."""
+    w, h = s.NODE_WIDTH, s.NODE_HEIGHT
+    cx, cy = x + w / 2, y + h / 2
+    dx, dy = ox - cx, oy - cy
+    if abs(dx) >= w or abs(dx) * h >= abs(dy) * w:
+        return (x + w, cy, 1.0, 0.0) if dx >= 0 else (x, cy, -1.0, 0.0)
+    return (cx, y + h, 0.0, 1.0) if dy >= 0 else (cx, y, 0.0, -1.0)
+
+
+def edge_controls(source: QPointF, target: QPointF) -> tuple[float, ...]:
+    """The cubic of an edge between the cards at `source` and `target` (their positions):
+    start, two control points and end, as 8 floats."""
+    sx, sy = source.x(), source.y()
+    tx, ty = target.x(), target.y()
+    half_w, half_h = s.NODE_WIDTH / 2, s.NODE_HEIGHT / 2
+    x0, y0, ox, oy = card_anchor(sx, sy, tx + half_w, ty + half_h)
+    x3, y3, ix, iy = card_anchor(tx, ty, sx + half_w, sy + half_h)
+    # Each control point reaches half the distance along its own side's normal, so
+    # a long, steep edge between neighbouring columns bends inside the gap between
+    # them instead of overshooting sideways (a reach from the full length did).
+    dx, dy = x3 - x0, y3 - y0
+    reach_out = max(abs(dx * ox + dy * oy) * 0.5, 40.0)
+    reach_in = max(abs(dx * ix + dy * iy) * 0.5, 40.0)
+    return (x0, y0, x0 + ox * reach_out, y0 + oy * reach_out,
+            x3 + ix * reach_in, y3 + iy * reach_in, x3, y3)
+
+
+class EdgeItem(QGraphicsPathItem):
+    """One relationship: selectable, hit-tested along its curve, with a tooltip.
+
+    It has no contents: `EdgeLayer` paints it together with all other edges, and is
+    told about every change of geometry (`adjust`) or look (`active`, `faded`,
+    selection, `update`)."""
+
+    def __init__(self, edge: m.Edge, source: NodeItem, target: NodeItem,
+                 layer: EdgeLayer) -> None:
         super().__init__()
         self.edge = edge
         self.source = source
         self.target = target
-        self.active = False  # lit up while a live run uses it (issue 7)
-        self.faded = False  # coverage overlay: never exercised
-        self._path = QPainterPath()
-        self._bounds = QRectF()
+        self.layer = layer
+        self.row = layer.add(self)
+        self.ctrl: tuple[float, ...] = ()
+        self._shape: QPainterPath | None = None
+        self._active = False  # lit up while a live run uses it (issue 7)
+        self._faded = False  # coverage overlay: never exercised
         source.edges.append(self)
         target.edges.append(self)
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setAcceptHoverEvents(True)
+        self.setPen(_NO_PEN)
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.setZValue(0)
+        self._update_tooltip()
         self.adjust()
 
     @property
@@ -298,15 +380,41 @@ class EdgeItem(QGraphicsItem):
     def type(self) -> int:
         return EDGE_TYPE
 
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    @active.setter
+    def active(self, value: bool) -> None:
+        if value != self._active:
+            self._active = value
+            self.layer.restyle(self)
+
+    @property
+    def faded(self) -> bool:
+        return self._faded
+
+    @faded.setter
+    def faded(self, value: bool) -> None:
+        if value != self._faded:
+            self._faded = value
+            self.layer.restyle(self)
+
+    def update(self, *args: Any) -> None:
+        """Repaint this edge (the layer draws it; the item itself has no contents)."""
+        self.layer.repaint(self)
+
     def set_edge(self, edge: m.Edge) -> None:
         self.edge = edge
         self._update_tooltip()
-        self.update()
+        self.layer.moved(self, self.ctrl)  # the kind, and so the look, may differ
 
     def detach(self) -> None:
         for end in (self.source, self.target):
             if self in end.edges:
                 end.edges.remove(self)
+        self.layer.remove(self)
+        self.row = -1
 
     def _update_tooltip(self) -> None:
         edge = self.edge
@@ -318,98 +426,49 @@ class EdgeItem(QGraphicsItem):
         self.setToolTip(text)
 
     def adjust(self) -> None:
-        start, out_dir = self.source.anchor_towards(self.target.centre())
-        end, in_dir = self.target.anchor_towards(self.source.centre())
-        # Each control point reaches half the distance along its own side's normal, so
-        # a long, steep edge between neighbouring columns bends inside the gap between
-        # them instead of overshooting sideways (a reach from the full length did).
-        dx, dy = end.x() - start.x(), end.y() - start.y()
-        reach_out = max(abs(dx * out_dir.x() + dy * out_dir.y()) * 0.5, 40.0)
-        reach_in = max(abs(dx * in_dir.x() + dy * in_dir.y()) * 0.5, 40.0)
-        path = QPainterPath(start)
-        path.cubicTo(start + out_dir * reach_out, end + in_dir * reach_in, end)
-        self.prepareGeometryChange()
-        self._path = path
-        # Computed once per move, not on every paint (paint is the hot path when zoomed out).
-        self._chord = QLineF(start, end)
-        self._tip, self._tip_back = end, path.pointAtPercent(0.97)
-        self._mid = path.pointAtPercent(0.5)
-        self._bounds = path.boundingRect().adjusted(-12, -12, 12, 12)
-        self._update_tooltip()
+        c = edge_controls(self.source.pos(), self.target.pos())
+        if c == self.ctrl:
+            return
+        self.ctrl = c
+        self._shape = None
+        # The item's path only spans its bounding box (Qt answers boundingRect from it in
+        # C++, without stroking the curve): the diagonal of the curve's control box grown
+        # by the hit band. The curve itself is `curve()`; hits use `shape()`.
+        xs, ys = c[0::2], c[1::2]
+        box = QPainterPath(QPointF(min(xs) - HIT_BAND / 2, min(ys) - HIT_BAND / 2))
+        box.lineTo(max(xs) + HIT_BAND / 2, max(ys) + HIT_BAND / 2)
+        self.setPath(box)
+        if self.row >= 0:
+            self.layer.moved(self, c)
 
-    def boundingRect(self) -> QRectF:
-        return self._bounds
+    def curve(self) -> QPainterPath:
+        c = self.ctrl
+        path = QPainterPath(QPointF(c[0], c[1]))
+        path.cubicTo(c[2], c[3], c[4], c[5], c[6], c[7])
+        return path
 
     def shape(self) -> QPainterPath:
-        from PySide6.QtGui import QPainterPathStroker
-
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        return stroker.createStroke(self._path)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        look = s.EDGE_STYLES[self.edge.kind]
-        colour = QColor(look.colour)
-        if self.faded:
-            colour.setAlpha(70)
-        width = look.width * (2.0 if self.active else 1.0)
-        if self.isSelected():
-            colour, width = s.SELECTION_COLOUR, width + 1.5
-        pen = QPen(colour, width, look.dash if lod > 0.3 else Qt.PenStyle.SolidLine)
-        pen.setCosmetic(lod < 0.3)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod > 0.5)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        if lod < 0.3:
-            painter.drawLine(self._chord)
-            return
-        painter.drawPath(self._path)
-        self._paint_arrow(painter, colour, look.arrow)
-        if lod >= 0.6 and self.edge.kind is m.EdgeKind.TOOL_ACCESS:
-            self._paint_grant_label(painter, colour)
-
-    def _paint_arrow(self, painter: QPainter, colour: QColor, arrow: str) -> None:
-        tip, back = self._tip, self._tip_back
-        angle = math.atan2(tip.y() - back.y(), tip.x() - back.x())
-        size = 10.0
-
-        def at(a: float, r: float) -> QPointF:
-            return QPointF(tip.x() - r * math.cos(angle + a), tip.y() - r * math.sin(angle + a))
-
-        painter.setPen(QPen(colour, 1.4))
-        if arrow == "diamond":
-            poly = QPolygonF([tip, at(0.5, size * 0.7), at(0, size * 1.4), at(-0.5, size * 0.7)])
-            painter.setBrush(colour)
-        else:
-            poly = QPolygonF([tip, at(0.45, size), at(-0.45, size)])
-            painter.setBrush(colour if arrow == "filled" else QColor("white"))
-        painter.drawPolygon(poly)
-
-    def _paint_grant_label(self, painter: QPainter, colour: QColor) -> None:
-        mode = s.MODE_MARKS.get(self.edge.mode or "read", "?")
-        approval = s.APPROVAL_MARKS.get(self.edge.approval or "ask", "?")
-        text = f"{mode} {approval}"
-        mid = self._mid
-        painter.setFont(_SMALL_FONT)
-        box = QRectF(mid.x() - 16, mid.y() - 8, 32, 16)
-        painter.setPen(QPen(colour, 1))
-        fill = QColor("#fef3c7") if (self.edge.approval or "ask") == "ask" else QColor("white")
-        painter.setBrush(fill)
-        painter.drawRoundedRect(box, 6, 6)
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        """The band of `HIT_BAND` px along the curve: what a click or rubber band hits."""
+        if self._shape is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(HIT_BAND)
+            self._shape = stroker.createStroke(self.curve())
+        return self._shape
 
 
-class ServerLinkItem(QGraphicsItem):
-    """A faint line from an MCP tool to the server that provides it (not an edge)."""
+_LINK_PEN = QPen(QColor("#9ca3af"), 1.2)
+
+
+class ServerLinkItem(QGraphicsLineItem):
+    """A faint line from an MCP tool to the server that provides it (not an edge).
+    Painted by Qt itself: there is nothing in its look that needs Python."""
 
     def __init__(self, tool: NodeItem, server: NodeItem) -> None:
         super().__init__()
         self.tool, self.server = tool, server
-        self._line = QLineF()
         tool.links.append(self)
         server.links.append(self)
+        self.setPen(_LINK_PEN)
         self.setZValue(-1)
         self.adjust()
 
@@ -419,17 +478,8 @@ class ServerLinkItem(QGraphicsItem):
                 end.links.remove(self)
 
     def adjust(self) -> None:
-        self.prepareGeometryChange()
-        self._line = QLineF(self.tool.anchor_towards(self.server.centre())[0],
-                            self.server.anchor_towards(self.tool.centre())[0])
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(self._line.p1(), self._line.p2()).normalized().adjusted(-3, -3, 3, 3)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
-        painter.setPen(QPen(QColor("#9ca3af"), 1.2))
-        painter.drawLine(self._line)
+        self.setLine(QLineF(self.tool.anchor_towards(self.server.centre())[0],
+                            self.server.anchor_towards(self.tool.centre())[0]))
 
 
 class TempEdgeItem(QGraphicsItem):

@@ -6,18 +6,28 @@ dragging nodes, the scene emits `nodes_dragged` with their new positions and
 the window hands that to the controller as one undoable move. Findings are
 shown as markers via `show_findings`. Nodes without a saved position get one
 from the auto-layout, in the view only, until the user moves them.
+
+Edges are painted by one `EdgeLayer` in the background pass (below the cards);
+zoomed out, the view draws `batch` (all cards as one path per colour) instead
+of asking every item. `content_changed` tells the overview that its picture is
+stale. The scene keeps no spatial index: the BSP tree cost 2 GB and 26 s to
+build for 60k items whose edges are up to 80,000 px long, and every item's
+bounding rect is answered in C++, so a linear scan is cheap (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Signal
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent, QWidget
 
 from designer.canvas import style as s
-from designer.canvas.items import EdgeItem, NodeItem, ServerLinkItem
+from designer.canvas.batch import NodeBatch
+from designer.canvas.edge_layer import EdgeLayer
+from designer.canvas.items import LABEL_FONT, EdgeItem, NodeItem, ServerLinkItem
 from designer.document_signals import DocumentSignals
 from runtime.roster import effective as eff
 from runtime.roster import model as m
@@ -26,6 +36,8 @@ from runtime.roster.catalog import Catalog, load_catalog
 from runtime.roster.checks.base import Finding, Severity
 from runtime.roster.document import Document
 
+GRID_ZOOM = 0.6  # the dot grid from here up (below, dots would be a grey haze)
+
 
 def short_model(model_id: str) -> str:
     return model_id.removeprefix("claude-").replace("-", " ", 1).replace("-", ".")
@@ -33,6 +45,7 @@ def short_model(model_id: str) -> str:
 
 class RosterScene(QGraphicsScene):
     nodes_dragged = Signal(dict)  # id -> Position
+    content_changed = Signal()  # nodes or edges moved, came, went or changed their look
 
     def __init__(self, catalog: Catalog | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,8 +54,13 @@ class RosterScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[str, EdgeItem] = {}
         self._press_positions: dict[str, QPointF] = {}
-        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self._run_lit: tuple[set[str], set[str]] = (set(), set())  # run overlay (issue 7)
+        self._selected_edges: set[EdgeItem] = set()
+        self.layer = EdgeLayer(self._edges_changed, LABEL_FONT)
+        self.batch = NodeBatch()
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setBackgroundBrush(s.CANVAS_BACKGROUND)
+        self.selectionChanged.connect(self._selection_changed)
 
     # ------------------------------------------------------------ wiring
 
@@ -50,15 +68,24 @@ class RosterScene(QGraphicsScene):
         self.clear()
         self.nodes.clear()
         self.edges.clear()
+        self._selected_edges.clear()
+        self.layer.clear()
+        self.batch.invalidate()
         self.document = document
         missing = [n for n in document.nodes if n not in document.layout]
         fallback = layered_layout(document.nodes, document.edges, document.meta.entry) \
             if missing else {}
-        for node in document.nodes.values():
-            self._add_node(node, document.layout.get(node.id) or fallback.get(node.id))
-        for edge in document.edges.values():
-            self._add_edge(edge)
-        self._relink_servers()
+        self.layer.bulk = True  # one repaint at the end, not one per edge
+        try:
+            for node in document.nodes.values():
+                self._add_node(node, document.layout.get(node.id) or fallback.get(node.id))
+            for edge in document.edges.values():
+                self._add_edge(edge)
+            self._relink_servers()
+        finally:
+            self.layer.bulk = False
+        self.update()
+        self.content_changed.emit()
         signals.node_added.connect(self._node_added)
         signals.node_removed.connect(self._remove_node)
         signals.node_changed.connect(self._node_changed)
@@ -89,7 +116,28 @@ class RosterScene(QGraphicsScene):
         item.setPos(position.x, position.y)
         self._decorate(item)
         self.addItem(item)
+        item.on_change = self._nodes_changed
         self.nodes[node.id] = item
+        self._nodes_changed()
+
+    def _nodes_changed(self) -> None:
+        self.batch.invalidate()
+        self.content_changed.emit()
+
+    def _edges_changed(self, area: QRectF) -> None:
+        self.update(area)
+        self.content_changed.emit()
+
+    def _selection_changed(self) -> None:
+        selected = {item for item in self.selectedItems() if isinstance(item, EdgeItem)}
+        changed = selected ^ self._selected_edges
+        many = len(changed) > 32  # a rubber band: one repaint, not one per edge
+        for item in changed:
+            self.layer.restyle(item, repaint=not many)
+        self._selected_edges = selected
+        if many:
+            self.update()
+            self.content_changed.emit()
 
     def _decorate(self, item: NodeItem) -> None:
         node = item.node
@@ -121,6 +169,7 @@ class RosterScene(QGraphicsScene):
                 link.detach()
                 self.removeItem(link)
             self.removeItem(item)
+            self._nodes_changed()
 
     def _node_changed(self, old: m.Node, new: m.Node, key: str) -> None:
         item = self.nodes.get(new.id)
@@ -175,7 +224,7 @@ class RosterScene(QGraphicsScene):
         source, target = self.nodes.get(edge.source), self.nodes.get(edge.target)
         if source is None or target is None:
             return  # a dangling reference: R01 reports it; nothing to draw
-        item = EdgeItem(edge, source, target)
+        item = EdgeItem(edge, source, target, self.layer)
         self.addItem(item)
         self.edges[edge.id] = item
 
@@ -183,6 +232,7 @@ class RosterScene(QGraphicsScene):
         item = self.edges.pop(edge.id, None)
         if item is not None:
             item.detach()
+            self._selected_edges.discard(item)
             self.removeItem(item)
 
     def _edge_changed(self, edge: m.Edge) -> None:
@@ -204,6 +254,40 @@ class RosterScene(QGraphicsScene):
             (errors if finding.severity is Severity.ERROR else warnings)[subject] += 1
         for node_id, item in self.nodes.items():
             item.set_problems(errors[node_id], warnings[node_id])
+
+    # ------------------------------------------------------------ run overlay
+
+    def set_run_highlight(self, node_ids: Iterable[str], edge_keys: Iterable[str]) -> None:
+        """Show a live or replayed run: these nodes are working, these edges (ids) in use;
+        whatever was lit before and is not named now goes back to normal. View state only."""
+        nodes, edges = set(node_ids), set(edge_keys)
+        was_nodes, was_edges = self._run_lit
+        for node_id in nodes ^ was_nodes:
+            if (node := self.nodes.get(node_id)) is not None:
+                node.run_state = "active" if node_id in nodes else None
+                node.update()
+        for edge_id in edges ^ was_edges:
+            if (edge := self.edges.get(edge_id)) is not None:
+                edge.active = edge_id in edges
+                edge.update()
+        self._run_lit = (nodes, edges)
+
+    def run_highlight(self) -> tuple[set[str], set[str]]:
+        """The nodes and edges the run overlay lights now."""
+        return (
+            {i for i, item in self.nodes.items() if item.run_state == "active"},
+            {i for i, item in self.edges.items() if item.active},
+        )
+
+    def set_coverage(self, used: Iterable[str], unused: Iterable[str]) -> None:
+        """Show a simulation's coverage: edges (ids) it exercised drawn bold, grants it never
+        used faded; every other edge back to normal. Empty sets clear it. View state only."""
+        used_ids, unused_ids = set(used), set(unused)
+        for edge_id, edge in self.edges.items():
+            active, faded = edge_id in used_ids, edge_id in unused_ids
+            if (active, faded) != (edge.active, edge.faded):
+                edge.active, edge.faded = active, faded
+                edge.update()
 
     # ------------------------------------------------------------ dragging
 
@@ -244,8 +328,14 @@ class RosterScene(QGraphicsScene):
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         painter.fillRect(rect, s.CANVAS_BACKGROUND)
         scale = painter.worldTransform().m11()
-        if scale < 0.5:
-            return
+        if scale >= GRID_ZOOM:
+            self._draw_grid(painter, rect)
+        # Edges lie under the cards: the background pass is the layer below all items.
+        # A painter that is not on a widget is an export: exact curves, whatever the scale.
+        exact = not isinstance(painter.device(), QWidget)
+        self.layer.paint(painter, rect, scale, exact=exact)
+
+    def _draw_grid(self, painter: QPainter, rect: QRectF) -> None:
         step = 40
         left = int(rect.left()) - int(rect.left()) % step
         top = int(rect.top()) - int(rect.top()) % step

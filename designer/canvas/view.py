@@ -7,13 +7,17 @@ in `hint_changed`), and the release over a legal node emits
 `connect_requested`. Palette drops emit `drop_requested` with the palette key
 and the scene position. The view asks the core about legality through a
 callable and never changes the document itself.
+
+Zoomed out below `BATCH_ZOOM` the view paints the scene's batched picture
+(`RosterScene.batch` and the edge layer's straight lines) itself instead of
+letting Qt visit every item, then the rubber band and the edge being drawn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -21,11 +25,13 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPaintEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QToolTip
+from PySide6.QtWidgets import QGraphicsView, QStyle, QStyleOptionRubberBand, QToolTip
 
 from designer.canvas import style as s
+from designer.canvas.batch import BATCH_MIN_NODES, BATCH_ZOOM
 from designer.canvas.items import NodeItem, TempEdgeItem
 from designer.canvas.scene import RosterScene
 from runtime.roster.legality import Legality
@@ -153,6 +159,42 @@ class RosterView(QGraphicsView):
         steps = event.angleDelta().y() / 120.0
         if steps:
             self.zoom_by(1.15 ** steps)
+
+    # ------------------------------------------------------------ painting
+
+    def batched(self) -> bool:
+        """True when this view draws the batched low-detail picture."""
+        return self.zoom() < BATCH_ZOOM and len(self.roster_scene().nodes) >= BATCH_MIN_NODES
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.batched():
+            super().paintEvent(event)
+            return
+        scene = self.roster_scene()
+        painter = QPainter(self.viewport())
+        painter.fillRect(event.rect(), s.CANVAS_BACKGROUND)
+        painter.setTransform(self.viewportTransform())
+        scene.layer.paint_chords(painter)
+        scene.batch.paint(painter, list(scene.nodes.values()))
+        action = self._edge_action
+        if action is not None and action.line.scene() is scene:
+            painter.save()
+            painter.setTransform(action.line.sceneTransform(), True)
+            action.line.paint(painter, None, None)  # type: ignore[arg-type]
+            painter.restore()
+        painter.resetTransform()
+        band = self.rubberBandRect()
+        if not band.isNull():
+            option = QStyleOptionRubberBand()
+            option.initFrom(self.viewport())
+            option.rect = band
+            option.shape = option.shape.Rectangle
+            self.style().drawControl(QStyle.ControlElement.CE_RubberBand, option, painter,
+                                     self.viewport())
+        painter.end()
+
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
 
     # ------------------------------------------------------------ mouse
 

@@ -1,0 +1,1 @@
+"""Live runs, approvals, history and the dashboard: the designer's oversight pieces."""

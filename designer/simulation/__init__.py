@@ -1,0 +1,1 @@
+"""The Simulation dock: scenarios, dry runs, expectation verdicts, a sequence timeline, coverage."""
