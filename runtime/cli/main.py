@@ -22,9 +22,16 @@ COMMAND_MODULES = (
     "runtime.cli.schema",
     "runtime.cli.graph",
     "runtime.cli.export",
+    "runtime.cli.import_cmd",
+    "runtime.cli.doc",
+    "runtime.cli.diff",
     "runtime.cli.keys",
     "runtime.cli.run",
     "runtime.cli.runs",
+    "runtime.cli.forecast",
+    "runtime.cli.worker",
+    "runtime.cli.submit",
+    "runtime.cli.simulate",
 )
 
 DESCRIPTION = """\

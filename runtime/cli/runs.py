@@ -1,4 +1,4 @@
-"""`roster runs list|show|resume`: read the run journal, and continue a run that was killed.
+"""`roster runs list|show|resume|cancel|approvals|approve|deny`: the run journal, local or shared.
 
 `list` and `show` read the journal only (DBOS is not started). `show` prints
 the run's record, its trace from the stored event stream (indented by
@@ -7,12 +7,17 @@ costs per agent and per model, and the final answer. `resume` continues an
 unfinished run whose process died: completed model and tool calls come from
 the journal, a tool that started without finishing is put to a human, and a
 pending approval is asked again. A run id may be abbreviated to a unique prefix.
+`cancel` stops a run wherever it executes (its executor sees the request at its
+next heartbeat); `approvals` lists the questions runs are waiting on, and
+`approve`/`deny` answer one from any machine. With `--db postgresql://...` all
+of them work on a worker pool's shared database exactly as on the local file.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,7 +39,10 @@ from runtime.engine import events as ev
 from runtime.roster.costs import Usage, format_usd
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from runtime.engine.journal import Journal, RunSummary
+    from runtime.scale.submit import Submitter
 
 
 def register(sub: Any) -> None:
@@ -51,7 +59,23 @@ def register(sub: Any) -> None:
                         help="deny every approval (including re-running interrupted tools)")
     resume.add_argument("--force", action="store_true",
                         help="resume even if the run looks alive in another process")
-    for sub_parser, handler in ((listing, list_runs), (show, show_run), (resume, resume_run)):
+    cancel = actions.add_parser("cancel", help="stop a run, wherever it executes")
+    cancel.add_argument("run_id", metavar="ID")
+    pending = actions.add_parser("approvals", help="questions runs are waiting on")
+    answers = []
+    for verb in ("approve", "deny"):
+        answer = actions.add_parser(verb, help=f"{verb} a pending request of a run")
+        answer.add_argument("run_id", metavar="ID")
+        answer.add_argument("request_id", metavar="REQUEST",
+                            help="the request id (`roster runs approvals` lists them)")
+        answer.add_argument("--by", default=os.environ.get("USER", "operator"),
+                            metavar="NAME", help="who answers (default: $USER)")
+        answer.add_argument("--note", default="", metavar="TEXT",
+                            help="a note for the agent (the answer to a question)")
+        answer.set_defaults(approved=verb == "approve")
+        answers.append((answer, answer_request))
+    for sub_parser, handler in ((listing, list_runs), (show, show_run), (resume, resume_run),
+                                (cancel, cancel_run), (pending, list_approvals), *answers):
         add_db_option(sub_parser)
         sub_parser.set_defaults(handler=handler)
     parser.set_defaults(handler=lambda args: _usage(parser))
@@ -199,3 +223,60 @@ async def _resume(args: argparse.Namespace, run_id: str, made: Any) -> int:
         print(f"resuming run {run_id}", file=sys.stderr)
         summary = await drive(executor, run_id)
     return outcome(summary)
+
+
+def _on_run(args: argparse.Namespace, act: Callable[[Submitter, RunSummary], int]) -> int:
+    """Open the (shared) database, find the run by id or prefix, and act on it."""
+    from runtime.scale.submit import Submitter
+
+    submitter = Submitter(args.db)
+    try:
+        run = _find(submitter.journal, args.run_id)
+        return EXIT_UNREADABLE if run is None else act(submitter, run)
+    finally:
+        submitter.close()
+
+
+def cancel_run(args: argparse.Namespace) -> int:
+    def cancel(submitter: Submitter, run: RunSummary) -> int:
+        if run.status not in ("pending", "running"):
+            err(f"run {run.id} already finished ({run.status})")
+            return EXIT_FAILED
+        submitter.cancel(run.id)
+        print(f"cancel requested for run {run.id}")
+        return EXIT_OK
+    return _on_run(args, cancel)
+
+
+def list_approvals(args: argparse.Namespace) -> int:
+    from runtime.scale.submit import Submitter
+
+    submitter = Submitter(args.db)
+    try:
+        found = submitter.pending()
+    finally:
+        submitter.close()
+    if not found:
+        print("No run is waiting for an approval.")
+    for p in found:
+        expires = p.expires_at()
+        left = f"{max(0.0, expires - time.time()):.0f} s left" if expires else "no limit"
+        print(f"{p.run_id}  {p.request_id}  {p.human}: {p.agent} → {p.tool} [{p.risk}] "
+              f"({left})\n    {p.reason}")
+    return EXIT_OK
+
+
+def answer_request(args: argparse.Namespace) -> int:
+    from runtime.engine.executor import ApprovalAnswer
+
+    def answer(submitter: Submitter, run: RunSummary) -> int:
+        waiting = {p.request_id for p in submitter.pending() if p.run_id == run.id}
+        if args.request_id not in waiting:
+            err(f"run {run.id} is not waiting on {args.request_id!r}"
+                + (f"; it waits on: {', '.join(sorted(waiting))}" if waiting else ""))
+            return EXIT_FAILED
+        submitter.answer(ApprovalAnswer(args.request_id, args.approved, args.by, args.note),
+                         run.id)
+        print(f"{'approved' if args.approved else 'denied'} {args.request_id} of run {run.id}")
+        return EXIT_OK
+    return _on_run(args, answer)

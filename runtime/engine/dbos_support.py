@@ -12,8 +12,11 @@ warnings reach stderr and nothing reaches stdout. A run is the workflow
 status; everything else is in the journal. The application version is a
 constant because recovery here never replays DBOS steps (see executor.py), so
 an upgrade of this package must not strand pending runs. Each process
-dequeues only from its own queue, so resuming a run in one terminal never
-hands it to another process that happens to share the database.
+dequeues runs only from its own queue, so resuming a run in one terminal never
+hands it to another process that happens to share the database; a worker
+(`roster worker`) also dequeues from the shared queue `roster-runs` that
+`roster submit` fills. Every process listens to the per-model permit queues
+(runtime/scale/permits.py), so any live process can admit a model call.
 """
 
 from __future__ import annotations
@@ -30,7 +33,13 @@ from typing import Any
 APP_NAME = "agent-roster"
 APP_VERSION = "roster-journal-1"
 WORKFLOW_NAME = "roster.run"
+RUN_QUEUE = "roster-runs"  # the shared queue `roster submit` fills and workers drain
 QUEUE_POLL_S = 0.2
+NOTIFY_POLL_S = 0.1  # SQLite has no LISTEN/NOTIFY: how often messages and events are polled
+# DBOS 3.4 on PostgreSQL wakes a waiting recv() for messages sent from *another* process only
+# at its fallback re-check (60 s by default): permits are released across processes, so
+# re-check often. (A read of one indexed row per waiting permit.)
+MESSAGE_RECHECK_S = 0.2
 
 Host = Callable[[str], Awaitable[str]]
 _host: Host | None = None
@@ -62,10 +71,23 @@ def system_database_url(journal: str) -> str:
     return journal
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record comes (it may be replaced, e.g. by a
+    test's capture, after the handler was made)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def quiet_dbos_logging() -> None:
     logger = logging.getLogger("dbos")
     if not any(h.name == "roster-dbos" for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.name = "roster-dbos"
         handler.setLevel(logging.WARNING)
         handler.setFormatter(logging.Formatter("dbos: %(levelname)s %(message)s"))
@@ -89,23 +111,36 @@ def workflow() -> Callable[[str], Coroutine[Any, Any, str]]:
     return _workflow
 
 
-def launch(system_url: str, executor_id: str, host: Host) -> None:
+def launch(system_url: str, executor_id: str, host: Host, *,
+           queues: tuple[str, ...] = ()) -> None:
     """Start DBOS in this process (from inside the running event loop, so workflows run on
-    it) with `host` executing the runs; one executor per process, as DBOS is a singleton."""
+    it) with `host` executing the runs; one executor per process, as DBOS is a singleton.
+    `queues` are further run queues to dequeue from (a worker's `RUN_QUEUE`)."""
     global _host, _queue
     if _host is not None:
         raise RuntimeError("a roster executor is already open in this process")
     quiet_dbos_logging()
     from dbos import DBOS
 
+    from runtime.scale.limits import all_queue_names
+    from runtime.scale.permits import forget_queues, permit_workflow
+
     workflow()
+    permit_workflow()
+    forget_queues()
     DBOS.destroy()
     DBOS(config={"name": APP_NAME, "system_database_url": system_url,
                  "executor_id": executor_id, "application_version": APP_VERSION,
-                 "log_level": "WARNING"})
+                 "log_level": "WARNING",
+                 "notification_listener_polling_interval_sec": NOTIFY_POLL_S})
     _queue = f"roster-{executor_id}"
-    DBOS.listen_queues([_queue])
+    DBOS.listen_queues([_queue, *queues, *all_queue_names()])
     DBOS.launch()
+    from dbos._dbos import _get_dbos_instance
+
+    sys_db = _get_dbos_instance()._sys_db
+    if hasattr(sys_db, "_notification_fallback_polling_interval"):
+        sys_db._notification_fallback_polling_interval = MESSAGE_RECHECK_S
     _host = host
 
 
@@ -114,6 +149,16 @@ async def open_queue() -> None:
 
     assert _queue is not None
     await DBOS.register_queue_async(_queue, polling_interval_sec=QUEUE_POLL_S)
+
+
+async def open_run_queue(worker_concurrency: int | None) -> None:
+    """Register the shared run queue: each worker takes at most `worker_concurrency` runs at
+    once (a setting of the queue, so the most recently started worker's value applies)."""
+    from dbos import DBOS
+
+    await DBOS.register_queue_async(RUN_QUEUE, worker_concurrency=worker_concurrency,
+                                    polling_interval_sec=QUEUE_POLL_S,
+                                    on_conflict="always_update")
 
 
 async def shutdown() -> None:

@@ -44,6 +44,9 @@ from runtime.roster.codec import RosterContent
 
 if TYPE_CHECKING:
     from runtime.engine.journal import Journal, RunSummary
+    from runtime.scale.limits import ModelLimit
+    from runtime.scale.presence import Presence
+    from runtime.scale.registry import Registry
 
 TERMINAL = frozenset({"completed", "failed", "limit", "stopped"})
 DEAD = frozenset({"ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})  # DBOS gave up
@@ -94,6 +97,8 @@ class RunFactories:
     approvals: Callable[[RunSummary], ApprovalChannel]
     secrets: Callable[[RosterContent], Sequence[str]] = lambda content: ()
     listeners: Sequence[Listener] = field(default_factory=tuple)
+    # Tools that depend on the run's record too (a worker resolves roots next to its file).
+    run_tools: Callable[[RosterContent, RunSummary], Mapping[str, ToolImpl]] | None = None
 
 
 class ResumeError(Exception):
@@ -157,7 +162,9 @@ class RunBuilder:
     def content(self, run_id: str) -> RosterContent:
         return stored_content(self.journal, run_id)
 
-    def build(self, run_id: str, executor_id: str) -> Run:
+    def build(self, run_id: str, executor_id: str, *,
+              gate: Callable[[Provider, RosterContent], Provider] | None = None) -> Run:
+        """The `Run` for a new attempt; `gate` wraps its provider (per-model queues)."""
         from runtime.engine.journal import JournalStepRunner
 
         record = self.journal.get_run(run_id)
@@ -175,22 +182,36 @@ class RunBuilder:
                                   audited=audited_tools(content), human_for=first_humans(content))
         config = RunConfig(task=task, entry=record.entry, max_usd=record.max_usd,
                            unattended=record.unattended, run_id=run_id, secrets=secrets)
-        run = Run(content, config,
-                  self.factories.provider(content), self.factories.tools(content), channel,
+        provider = self.factories.provider(content)
+        tools = (self.factories.run_tools(content, record) if self.factories.run_tools
+                 else self.factories.tools(content))
+        run = Run(content, config, gate(provider, content) if gate else provider, tools, channel,
                   steps=steps, listeners=(steps.on_event, *self.factories.listeners))
         steps.attach(run.emit)
         return run
 
 
 class LocalExecutor:
-    """Runs in this process, durable through DBOS and the journal; `async with` opens it."""
+    """Runs in this process, durable through DBOS and the journal; `async with` opens it.
+
+    It heartbeats as an executor of the run database, claims each run before an attempt
+    (so two live processes never execute one run), and sends model calls of throttled
+    models through their per-model queues. A worker (runtime/scale/worker.py) is the same
+    executor listening to the shared run queue too, and reaping dead executors."""
+
+    kind = "local"
 
     def __init__(self, factories: RunFactories, *, db: str | None = None,
-                 executor_id: str | None = None) -> None:
+                 executor_id: str | None = None, queues: tuple[str, ...] = (),
+                 reap: bool = False, stale_s: float = STALE_S) -> None:
         self.factories = factories
         self.url = dbos_support.journal_url(db)
         self.executor_id = executor_id or (
             f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+        self.queues, self.reap, self.stale_s = queues, reap, stale_s
+        self.registry: Registry | None = None
+        self.presence: Presence | None = None
+        self._taken_over: set[str] = set()  # runs `resume` found dead: claim at once
         self._builder: RunBuilder | None = None
         self._runs: dict[str, Run] = {}
         self._done: dict[str, asyncio.Future[str]] = {}
@@ -201,19 +222,31 @@ class LocalExecutor:
         return self._builder.journal
 
     async def __aenter__(self) -> LocalExecutor:
-        from runtime.engine.journal import Journal
+        from runtime.scale.presence import Presence
+        from runtime.scale.registry import Registry
+        from runtime.scale.schema import open_journal
 
-        self._builder = RunBuilder(Journal(self.url), self.factories)
+        self._builder = RunBuilder(open_journal(self.url), self.factories)
+        self.registry = Registry(self.journal.engine)
         dbos_support.launch(dbos_support.system_database_url(self.url), self.executor_id,
-                            self._execute)
+                            self._execute, queues=self.queues)
         await dbos_support.open_queue()
+        await self._opened()
+        self.presence = Presence(self.registry, self.executor_id, self.kind,
+                                 stale_s=self.stale_s, heartbeat_s=HEARTBEAT_S, reap=self.reap)
+        await self.presence.start()
         return self
+
+    async def _opened(self) -> None:
+        """Subclasses register further queues here (after DBOS launched, before runs)."""
 
     async def __aexit__(self, *exc: object) -> None:
         running = [self._done[run_id] for run_id in self._runs if run_id in self._done]
         self.kill_local("the executor closed")
         if running:
             await asyncio.wait(running, timeout=5.0)
+        if self.presence is not None:
+            await self.presence.stop()
         await dbos_support.shutdown()
         self.journal.close()
 
@@ -240,6 +273,7 @@ class LocalExecutor:
                               "was durable); start it again")
         if state not in ("PENDING", "ENQUEUED"):
             raise ResumeError(f"run {run_id} cannot be resumed: its workflow is {state}")
+        self._taken_over.add(run_id)
         await dbos_support.resume(run_id)
 
     def content(self, run_id: str) -> RosterContent:
@@ -293,10 +327,19 @@ class LocalExecutor:
         return self._done[run_id]
 
     async def _execute(self, run_id: str) -> str:
+        from runtime.scale.permits import GatedProvider
+
         assert self._builder is not None
         done = self._future(run_id)
+        finished = await self._claim(run_id)
+        if finished is not None:  # another attempt recorded the outcome: report, don't redo
+            if not done.done():
+                done.set_result(finished)
+            return finished
         try:
-            run = self._builder.build(run_id, self.executor_id)
+            limits = await self._model_queues(run_id)
+            run = self._builder.build(run_id, self.executor_id,
+                                      gate=lambda p, _: GatedProvider(p, limits) if limits else p)
         except Exception as exc:  # the run cannot even be built: it fails, with the reason
             self.journal.fail_run(run_id, f"{type(exc).__name__}: {exc}")
             done.set_result("failed")
@@ -311,6 +354,32 @@ class LocalExecutor:
             if not done.done():
                 done.set_result(run.status)
         return run.status
+
+    async def _claim(self, run_id: str) -> str | None:
+        """Claim the run for this attempt (waiting while a live executor holds it); None when
+        claimed, else the outcome that is already recorded."""
+        from runtime.scale.registry import CLAIMED, FINISHED
+
+        assert self.registry is not None
+        stale_s = 0.0 if run_id in self._taken_over else self.stale_s
+        while True:
+            claim = await asyncio.to_thread(self.registry.claim_run, run_id, self.executor_id,
+                                            stale_s)
+            if claim == CLAIMED:
+                return None
+            if claim == FINISHED:
+                record = self.journal.get_run(run_id)
+                return record.status if record is not None else "failed"
+            await asyncio.sleep(HEARTBEAT_S)
+
+    async def _model_queues(self, run_id: str) -> dict[str, ModelLimit]:
+        """The roster's per-model limits, with their DBOS queues registered."""
+        from runtime.scale.limits import parse_limits
+        from runtime.scale.permits import ensure_queues
+
+        limits = parse_limits(self.content(run_id))
+        await ensure_queues(limits)
+        return limits
 
     async def _watch(self, run_id: str, run: Run) -> None:
         """Heartbeat (so `resume` elsewhere can tell a live run) and honour remote cancels."""

@@ -1,0 +1,1 @@
+"""Scale-out: per-model queues, executor heartbeats and recovery, the worker pool."""
