@@ -13,8 +13,8 @@ Per size it measures, in one process on one machine:
   `CSafeDumper` and `SafeDumper` on the same roster as plain dicts.
 - **full check**: `check_roster` with whatever rules are registered at run
   time, on a fresh copy of the roster each time (new objects, as after opening
-  the file: some rules memoise by object identity), and again on the same
-  objects; against a reference networkx pass (graph build, DAG test,
+  the file), and again on the same objects (equal now that no rule keeps state
+  between checks); against a reference networkx pass (graph build, DAG test,
   reachability from the entry agents); each rule alone at L.
 - **one-edit re-check**: a seeded sequence of single edits (connect or
   disconnect a grant or a delegation, set a property of an agent or a tool,
@@ -108,7 +108,7 @@ class Plan:
     ruamel: bool  # the pure ruamel.yaml loader (the slowest baseline of all)
     aux_budget_s: float  # same-objects check, reference pass, CheckContext rows
     per_rule: bool  # time every rule alone
-    same_objects: bool = True  # also time check_roster on the same objects (memos hit)
+    same_objects: bool = True  # also time check_roster on the same objects (no memo hits)
 
 
 def plan_for(size: str, *, quick: bool, slow_baselines: bool) -> Plan:
@@ -269,10 +269,11 @@ def networkx_reference(content: codec.RosterContent) -> int:
 def fresh_copy(content: codec.RosterContent) -> codec.RosterContent:
     """The same roster in new objects, as after opening the file again.
 
-    Some rules memoise by object identity (R15 keeps each node's secret scan
-    while the node object is unchanged), so checking the same objects twice
-    measures the memo, not the check. The first check after opening a file
-    sees new objects; this copy reproduces that without paying for a reload.
+    No rule keeps state between checks any more (R15 used to memoise each
+    node's scan by identity), but a memo added later would make checking the
+    same objects twice measure the memo, not the check. The first check after
+    opening a file sees new objects; this copy reproduces that without paying
+    for a reload, and the same-objects row shows whether anything is kept.
     """
     return codec.RosterContent(
         meta=copy.copy(content.meta),
@@ -296,7 +297,7 @@ def bench_check(content: codec.RosterContent, plan: Plan, *, per_rule: bool
     findings = last[0]
     warm = None
     if plan.same_objects:
-        check_roster(content)  # fills the identity memos for the same objects
+        check_roster(content)  # would fill any identity memo for the same objects
         warm = h.measure(lambda: check_roster(content), warmup=0, iterations=plan.iterations,
                          budget_s=plan.aux_budget_s, min_iterations=2)
     ref = h.measure(lambda: networkx_reference(content), warmup=min(plan.warmup, 1),
@@ -311,7 +312,7 @@ def bench_check(content: codec.RosterContent, plan: Plan, *, per_rule: bool
     ]
     if warm is not None:
         rows.append(h.Row("check_roster again, same objects", warm,
-                          note="identity memos (R15) hit; not what opening a file costs"))
+                          note="no state kept between checks: should match the row above"))
     rows.append(h.Row("networkx reference pass", ref, ours=ours,
                       note="graph build + DAG test + reachability; not a rule set"))
     out: dict[str, Any] = {

@@ -82,9 +82,10 @@ def _decode_agent(agent_id: str, raw: dict[str, Any], path: f.Path, content: Ros
 
 def _decode_edges(agent_id: str, raw: dict[str, Any], path: f.Path, content: RosterContent) -> None:
     def add(edge: m.Edge, at: f.Path) -> None:
-        if edge.id in content.edges:
+        edge_id = edge.id
+        if edge_id in content.edges:
             f.fail(at, f"{edge.target!r} is listed twice", hint="remove the repeat")
-        content.edges[edge.id] = edge
+        content.edges[edge_id] = edge
 
     delegates = raw.get("delegates_to")
     if delegates is not None:

@@ -13,7 +13,7 @@ import difflib
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn, cast
+from typing import Any, Final, NoReturn, cast
 
 from runtime.roster.errors import RosterLoadError
 from runtime.roster.model import freeze
@@ -155,9 +155,14 @@ def string_list(value: Any, path: Path) -> tuple[str, ...]:
     return tuple(value)
 
 
+_TEXT_TYPES: Final = frozenset(
+    {PropType.STRING, PropType.MULTILINE, PropType.MODEL, PropType.ID_REF, PropType.URL}
+)
+
+
 def read_value(spec: PropSpec, value: Any, path: Path) -> Any:
     t = spec.type
-    if t in (PropType.STRING, PropType.MULTILINE, PropType.MODEL, PropType.ID_REF, PropType.URL):
+    if t in _TEXT_TYPES:
         if not isinstance(value, str):
             fail(
                 path,
@@ -240,16 +245,34 @@ def read_props(
     extra: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Typed values of the spec'd keys present in `raw` (None values count as unset)."""
-    by_name = {spec.name: spec for spec in specs}
-    check_keys(raw, [*by_name, *extra], path, what)
+    allowed = _allowed_keys(specs, extra)
+    if not allowed[1].issuperset(raw):
+        check_keys(raw, allowed[2], path, what)  # names the first unknown key
     out: dict[str, Any] = {}
+    get = raw.get
     for spec in specs:
-        if spec.name not in raw or raw[spec.name] is None:
+        value = get(spec.name)
+        if value is None:
             if spec.required:
                 fail(path, f"{what} needs '{spec.name}'", expected=spec.help or spec.name)
             continue
-        out[spec.name] = read_value(spec, raw[spec.name], (*path, spec.name))
+        out[spec.name] = read_value(spec, value, (*path, spec.name))
     return out
+
+
+# (id of a spec list, extra keys) -> (that list, its allowed keys as a set and in order)
+_ALLOWED: dict[tuple[int, tuple[str, ...]], tuple[Sequence[PropSpec], frozenset[str],
+                                                 list[str]]] = {}
+
+
+def _allowed_keys(specs: Sequence[PropSpec], extra: Sequence[str]
+                  ) -> tuple[Sequence[PropSpec], frozenset[str], list[str]]:
+    key = (id(specs), tuple(extra))
+    hit = _ALLOWED.get(key)
+    if hit is None or hit[0] is not specs:  # the entry holds the list: its id stays unique
+        names = [*(spec.name for spec in specs), *extra]
+        hit = _ALLOWED[key] = (specs, frozenset(names), names)
+    return hit
 
 
 def read_extensions(value: Any, path: Path) -> Mapping[str, Any]:

@@ -65,8 +65,13 @@ def freeze(value: Any) -> Any:
     return value
 
 
+_ATOMS: Final = frozenset({str, int, float, bool, type(None)})
+
+
 def thaw(value: Any) -> Any:
     """Inverse of `freeze`: plain dicts and lists, for serialisation."""
+    if value.__class__ in _ATOMS:  # most values: nothing to copy
+        return value
     if isinstance(value, Mapping):
         return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, tuple):
@@ -238,7 +243,7 @@ class Edge:
 
 
 def edge_id(kind: EdgeKind, source: str, target: str) -> str:
-    return f"{source}:{kind.value}:{target}"
+    return source + ":" + kind + ":" + target  # a StrEnum is its value; no lookup
 
 
 @dataclass(frozen=True, slots=True)

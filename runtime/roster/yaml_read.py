@@ -61,6 +61,7 @@ _STD_TAGS: Final = frozenset(
     {"tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
 )
 _NUMERIC_START: Final = frozenset("0123456789-+.")
+_SPECIAL_WORDS: Final = _NULLS | _TRUE | _FALSE  # plain scalars that are not text
 
 
 def _error(message: str, mark: Any, *, hint: str | None = None) -> RosterLoadError:
@@ -131,13 +132,6 @@ def _check_tag(event: Any) -> None:
     )
 
 
-def _scalar_value(event: Any) -> Any:
-    _check_tag(event)
-    if event.implicit[0] and event.tag is None:
-        return resolve_plain(event.value, event.start_mark)
-    return event.value
-
-
 def _events(text: str) -> Iterator[Any]:
     parser = _Parser(text)
     try:
@@ -182,6 +176,18 @@ def parse(text: str) -> Any:
 
 
 def _build(text: str) -> Any:
+    """The document as plain values. The hot path (a plain, untagged scalar that is not a
+    number or keyword, a new string key) is inlined: this loop runs once per YAML event."""
+    parser = _Parser(text)
+    try:
+        return _build_from(parser.get_event)
+    finally:
+        dispose = getattr(parser, "dispose", None)
+        if dispose is not None:
+            dispose()
+
+
+def _build_from(get_event: Any) -> Any:
     stack: list[tuple[Any, bool, Any, bool, Any, Any]] = []
     start_mark: Any = None  # where the collection being built began
     current: Any = None
@@ -194,7 +200,12 @@ def _build(text: str) -> Any:
     count = 0
     scalar_t, map_t, seq_t = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
     map_end_t, seq_end_t = ev.MappingEndEvent, ev.SequenceEndEvent
-    for event in _events(text):
+    stream_end_t = ev.StreamEndEvent
+    special, numeric = _SPECIAL_WORDS, _NUMERIC_START
+    while True:
+        event = get_event()
+        if event is None:
+            break
         count += 1
         if count > MAX_EVENTS:
             raise _error("file has too many YAML nodes", event.start_mark)
@@ -202,9 +213,17 @@ def _build(text: str) -> Any:
         if kind is scalar_t:
             if event.anchor is not None:
                 raise _anchor_error(event)
-            value: Any = _scalar_value(event)
-            value_mark = event.start_mark
+            value: Any = event.value
             plain = bool(event.implicit[0])
+            if event.tag is not None:
+                _check_tag(event)
+            elif plain and (value[:1] in numeric or value in special):
+                value = resolve_plain(value, event.start_mark)
+            if is_map and not have_key and stack and value.__class__ is str and (
+                    value not in current and (value != "<<" or not plain)):
+                key, have_key, key_mark = value, True, event.start_mark  # a new text key
+                continue
+            value_mark = event.start_mark
         elif kind is map_t or kind is seq_t:
             if event.anchor is not None:
                 raise _anchor_error(event)
@@ -240,6 +259,8 @@ def _build(text: str) -> Any:
                     hint="remove the second '---' and what follows, or split into two files",
                 )
             continue
+        elif kind is stream_end_t:
+            break
         else:
             continue
         if not stack:

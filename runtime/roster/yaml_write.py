@@ -47,6 +47,15 @@ class Flow(dict[str, Any]):
 
 
 @functools.lru_cache(maxsize=65536)  # rosters repeat ids, models and modes many times
+def _plain_block(text: str) -> bool:
+    return _is_plain(text, flow=False)
+
+
+@functools.lru_cache(maxsize=65536)  # one cache per context: positional keys hash fastest
+def _plain_flow(text: str) -> bool:
+    return _is_plain(text, flow=True)
+
+
 def _is_plain(text: str, *, flow: bool) -> bool:
     if not text or text != text.strip():
         return False
@@ -83,6 +92,8 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def scalar(value: Any, *, flow: bool = False) -> str:
+    if value.__class__ is str:  # the common case first
+        return value if (_plain_flow if flow else _plain_block)(value) else quote(value)
     if value is None:
         return "null"
     if value is True:
@@ -99,7 +110,7 @@ def scalar(value: Any, *, flow: bool = False) -> str:
         text = repr(value)
         return text if ("." in text or "e" in text or "n" in text) else text + ".0"
     if isinstance(value, str):
-        return value if _is_plain(value, flow=flow) else quote(value)
+        return value if (_plain_flow if flow else _plain_block)(value) else quote(value)
     raise TypeError(f"cannot write {type(value).__name__} to a roster")
 
 
@@ -144,7 +155,9 @@ def _flow(value: Any) -> str | None:
 
 def _emit_value(out: list[str], key_prefix: str, value: Any, indent: str) -> None:
     """Append `key_prefix` (e.g. '  name:' or '  -') followed by value."""
-    if isinstance(value, dict):
+    if value.__class__ is str and "\n" not in value:  # the common case first
+        out.append(f"{key_prefix} {value if _plain_block(value) else quote(value)}")
+    elif isinstance(value, dict):
         if not value:
             out.append(f"{key_prefix} {{}}")
             return
@@ -174,7 +187,8 @@ def _emit_value(out: list[str], key_prefix: str, value: Any, indent: str) -> Non
 
 def _emit_mapping(out: list[str], mapping: dict[str, Any], indent: str) -> None:
     for key, value in mapping.items():
-        _emit_value(out, f"{indent}{scalar(key)}:", value, indent)
+        name = key if key.__class__ is str and _plain_block(key) else scalar(key)
+        _emit_value(out, f"{indent}{name}:", value, indent)
 
 
 def _emit_sequence(out: list[str], items: list[Any], indent: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runtime.roster.catalog import ModelInfo, Prices, load_catalog
@@ -124,6 +124,7 @@ def _call_within_limits(draw: st.DrawFn) -> tuple[ModelInfo, int, int, Usage]:
     return model, max_output, max_input, usage
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # slow draws on a loaded CI box
 @given(_call_within_limits())
 def test_max_call_cost_is_never_below_a_call_within_its_limits(
     case: tuple[ModelInfo, int, int, Usage],

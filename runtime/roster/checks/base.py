@@ -5,8 +5,14 @@ rests on, a long explanation for `roster explain`, and one of these shapes:
 
 - node scope: `check_node(ctx, node_id)` reports findings owned by that node
   and may read only the node, its incident edges, the nodes at their other
-  ends and the roster settings. After an edit only the touched nodes and
-  their neighbours are re-checked.
+  ends and the roster settings. It declares the node types it `applies_to`
+  (it is never called for others) and what it `reads` beyond the node itself:
+  `READS_OWN_EDGES` (its outgoing edges), `READS_META` (the roster settings),
+  `READS_NEIGHBOURHOOD` (incident edges both ways and the nodes at their other
+  ends; the default, with `READS_META`). After an edit a node's rule runs
+  again only if the node itself changed, or something it reads did: its own
+  edges, the settings, or, for neighbourhood readers, a neighbour or an edge
+  touching it.
 - roster scope: `check(ctx)` looks at the whole graph and is re-run only when
   an edit touches one of its `triggers`.
 - both: a rule may have a node check and a roster pass (R15 scans each node,
@@ -43,6 +49,11 @@ TRIGGER_TOOL: Final = "props:tool"
 TRIGGER_HUMAN: Final = "props:human"
 TRIGGER_SERVER: Final = "props:mcp_server"
 TRIGGER_META: Final = "meta"
+# What a node-scope rule reads besides the node itself.
+READS_OWN_EDGES: Final = "own_edges"  # the node's outgoing edges (an agent's grants)
+READS_META: Final = "meta"  # the roster settings (defaults, policy, ...)
+READS_NEIGHBOURHOOD: Final = "neighbourhood"  # incident edges, nodes at their other ends
+DEFAULT_READS: Final = frozenset({READS_NEIGHBOURHOOD, READS_META})
 ALL_TRIGGERS: Final = frozenset(
     {TRIGGER_DELEGATION, TRIGGER_TOOL_ACCESS, TRIGGER_ESCALATION, TRIGGER_NODES,
      TRIGGER_AGENT, TRIGGER_TOOL, TRIGGER_HUMAN, TRIGGER_SERVER, TRIGGER_META}
@@ -84,6 +95,12 @@ class Rule:
     check_node: NodeCheck | None = None
     check: RosterCheck | None = None
     triggers: frozenset[str] = field(default_factory=frozenset)
+    applies_to: tuple[type, ...] | None = None  # node types check_node runs on; None: all
+    reads: frozenset[str] = DEFAULT_READS  # what check_node reads besides the node
+
+    def applies(self, node: object) -> bool:
+        return self.check_node is not None and (
+            self.applies_to is None or isinstance(node, self.applies_to))
 
     @property
     def scope(self) -> str:
@@ -110,17 +127,29 @@ def register(rule: Rule) -> Rule:
         raise ValueError(f"rule {rule.code} registered twice")
     if rule.check_node is None and rule.check is None:
         raise ValueError(f"rule {rule.code} needs check_node, check or both")
+    unknown = rule.reads - {READS_OWN_EDGES, READS_META, READS_NEIGHBOURHOOD}
+    if unknown:
+        raise ValueError(f"rule {rule.code} reads unknown scopes {sorted(unknown)}")
     RULES[rule.code] = rule
     return rule
 
 
 def node_rule(
-    code: str, title: str, severity: Severity, explain: str, anchors: tuple[str, ...] = ()
+    code: str,
+    title: str,
+    severity: Severity,
+    explain: str,
+    anchors: tuple[str, ...] = (),
+    *,
+    applies_to: tuple[type, ...] | None = None,
+    reads: Iterable[str] = DEFAULT_READS,
 ) -> Callable[[NodeCheck], NodeCheck]:
-    """Decorator registering a node-scope rule."""
+    """Decorator registering a node-scope rule for the node types in `applies_to` (all when
+    None) that reads the node and what `reads` names (see the module docstring)."""
 
     def wrap(fn: NodeCheck) -> NodeCheck:
-        register(Rule(code, title, severity, explain, anchors, check_node=fn))
+        register(Rule(code, title, severity, explain, anchors, check_node=fn,
+                      applies_to=applies_to, reads=frozenset(reads)))
         return fn
 
     return wrap

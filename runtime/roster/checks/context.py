@@ -4,14 +4,16 @@
 `AdjacencyIndex` (out- and in-edges per node and edge kind) that the
 incremental checker updates edit by edit instead of rebuilding, and lazily
 builds the networkx `MultiDiGraph` (graph.py) for the few rules that want
-graph algorithms. Effective values (an agent's model after defaults, a
-tool's modes after its kind) live in effective.py so rules, the engine and
-the forecaster agree on them.
+graph algorithms. `cache` is a memo for helpers the rules share; a key
+registered with `derived(key, triggers)` may outlive one check run: the
+incremental checker keeps it until one of its triggers fires. Effective
+values (an agent's model after defaults, a tool's modes after its kind) live
+in effective.py so rules, the engine and the forecaster agree on them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from runtime.roster import model as m
@@ -19,6 +21,25 @@ from runtime.roster.catalog import Catalog, load_catalog
 
 if TYPE_CHECKING:
     import networkx as nx
+
+
+# cache keys that may outlive one check run -> the triggers (base.TRIGGER_*) that end them
+DERIVED: dict[str, frozenset[str]] = {}
+
+
+def derived(key: str, triggers: Iterable[str]) -> str:
+    """Register `key` of `CheckContext.cache` as a structure derived only from what
+    `triggers` cover, so an incremental checker may reuse it until one fires. Its value
+    must not be changed after it is built, nor share lists with the adjacency index."""
+    DERIVED[key] = frozenset(triggers)
+    return key
+
+
+def surviving(cache: Mapping[str, Any], fired: Iterable[str]) -> dict[str, Any]:
+    """The entries of a previous run's `cache` that no fired trigger invalidated."""
+    gone = frozenset(fired)
+    return {key: value for key, value in cache.items()
+            if (triggers := DERIVED.get(key)) is not None and not triggers & gone}
 
 
 class AdjacencyIndex:
@@ -71,6 +92,7 @@ class CheckContext:
         edges: Mapping[str, m.Edge],
         catalog: Catalog | None = None,
         index: AdjacencyIndex | None = None,
+        cache: dict[str, Any] | None = None,
     ) -> None:
         self.meta = meta
         self.nodes = nodes
@@ -78,7 +100,7 @@ class CheckContext:
         self.catalog = catalog if catalog is not None else load_catalog()
         self.index = index if index is not None else AdjacencyIndex(edges)
         self._graph: nx.MultiDiGraph[str] | None = None
-        self.cache: dict[str, Any] = {}  # per-check-run memo for roster-scope helpers
+        self.cache: dict[str, Any] = cache if cache is not None else {}  # see `derived`
 
     def agents(self) -> list[m.Agent]:
         return [n for n in self.nodes.values() if isinstance(n, m.Agent)]

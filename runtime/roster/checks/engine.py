@@ -1,23 +1,30 @@
 """Running the rules: a full check of a roster, and an incremental checker on a document.
 
-`check_roster` runs every registered rule once. `IncrementalChecker`
-subscribes to a `Document`, turns each event into dirty nodes (the node and
-its neighbours) and change classes, and on `findings()` re-runs only the
-node-scope rules of dirty nodes and the roster-scope rules whose triggers
-fired. Acknowledgements in the roster mark matching warnings as accepted;
-errors can never be acknowledged away.
+`check_roster` runs every registered rule once: roster-scope rules on the whole roster,
+node-scope rules on each node of the types they apply to. `IncrementalChecker`
+subscribes to a `Document` and turns each event into what it invalidated, along the
+dependency model each rule declares (base.py): nodes whose own value changed, nodes
+whose outgoing edges changed, nodes whose neighbourhood changed, the roster settings,
+and change classes (triggers) for roster-scope rules. On `findings()` it re-runs a node
+rule only where something it reads changed, and a roster rule only when one of its
+triggers fired. A property edit of prose that no roster rule reads (an agent's
+instructions, a tool's description, ...) fires no trigger at all; node rules still see
+it. Acknowledgements in the roster mark matching warnings as accepted; errors can never
+be acknowledged away.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
+from typing import Any, Final
 
 from runtime.roster import edits as e
 from runtime.roster import model as m
 from runtime.roster.catalog import Catalog
 from runtime.roster.checks import base
 from runtime.roster.checks.base import RULES, Finding, Rule, Severity
-from runtime.roster.checks.context import AdjacencyIndex, CheckContext
+from runtime.roster.checks.context import AdjacencyIndex, CheckContext, surviving
 from runtime.roster.codec import RosterContent
 from runtime.roster.document import Document
 
@@ -29,6 +36,34 @@ _PROP_TRIGGER = {
     m.Placeholder: base.TRIGGER_NODES,
 }
 
+# Fields no roster-scope rule reads (free text shown to people or the model, and
+# extensions): a change to only these re-runs the node's own rules and nothing roster
+# wide. tests/runtime/rules/test_incremental.py proves each roster rule ignores them.
+PROSE_FIELDS: Final[dict[type, frozenset[str]]] = {
+    m.Agent: frozenset({"name", "role", "instructions", "tasks", "extensions"}),
+    m.Tool: frozenset({"name", "description", "extensions"}),
+    m.Human: frozenset({"name", "extensions"}),
+    m.McpServer: frozenset({"name", "extensions"}),
+}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def changed_fields(old: object, new: object) -> set[str]:
+    """Names of the dataclass fields whose values differ between two values of a type."""
+    names = _FIELDS.get(type(new))
+    if names is None:
+        names = _FIELDS[type(new)] = tuple(f.name for f in dataclasses.fields(new))  # type: ignore[arg-type]
+    return {n for n in names if getattr(old, n) != getattr(new, n)}
+
+
+def property_trigger(event: e.PropertyChanged) -> str | None:
+    """The roster-scope trigger a node property change fires, or None for prose only."""
+    prose = PROSE_FIELDS.get(type(event.new))
+    if (prose is not None and type(event.old) is type(event.new)
+            and changed_fields(event.old, event.new) <= prose):
+        return None
+    return _PROP_TRIGGER[type(event.new)]
+
 
 def load_rules() -> dict[str, Rule]:
     """All rules, importing the modules that register them."""
@@ -39,6 +74,8 @@ def load_rules() -> dict[str, Rule]:
 
 def acknowledge(meta: m.RosterMeta, findings: Iterable[Finding]) -> list[Finding]:
     accepted = {(a.rule, a.subject) for a in meta.acknowledged}
+    if not accepted:
+        return list(findings)
     out = []
     for finding in findings:
         if finding.severity is Severity.WARNING and (finding.rule, finding.subject) in accepted:
@@ -53,14 +90,31 @@ def _sort_key(finding: Finding) -> tuple[int, str, str, str]:
             finding.message)
 
 
+class _RulesByType:
+    """The node rules that apply to each node type, in registry order."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = [r for r in rules if r.check_node is not None]
+        self._by_type: dict[type, list[Rule]] = {}
+
+    def of(self, node: m.Node) -> list[Rule]:
+        found = self._by_type.get(type(node))
+        if found is None:
+            found = self._by_type[type(node)] = [r for r in self.rules if r.applies(node)]
+        return found
+
+
 def run_rules(ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Finding]:
     found: list[Finding] = []
-    for rule in rules if rules is not None else load_rules().values():
+    chosen = list(rules if rules is not None else load_rules().values())
+    for rule in chosen:
         if rule.check is not None:
             found.extend(rule.check(ctx))
-        if rule.check_node is not None:
-            for node_id in ctx.nodes:
-                found.extend(rule.check_node(ctx, node_id))
+    by_type = _RulesByType(chosen)
+    for node_id, node in ctx.nodes.items():
+        for rule in by_type.of(node):
+            assert rule.check_node is not None
+            found.extend(rule.check_node(ctx, node_id))
     return sorted(acknowledge(ctx.meta, found), key=_sort_key)
 
 
@@ -77,11 +131,16 @@ class IncrementalChecker:
         self.document = document
         self._catalog = catalog
         self._rules = load_rules()
+        self._node_rules = _RulesByType(self._rules.values())
         self._index = AdjacencyIndex(document.edges)
         self._by_node: dict[str, dict[str, list[Finding]]] = {}
         self._by_rule: dict[str, list[Finding]] = {}
-        self._dirty_nodes: set[str] = set(document.nodes)
+        self._dirty_self: set[str] = set(document.nodes)  # the node's own value changed
+        self._dirty_edges: set[str] = set()  # its outgoing edges changed
+        self._dirty_near: set[str] = set()  # something in its neighbourhood changed
+        self._dirty_meta = False  # the roster settings changed
         self._dirty_triggers: set[str] = set(base.ALL_TRIGGERS)
+        self._cache: dict[str, Any] = {}  # derived structures of the last run
         self._unsubscribe = document.subscribe(self._on_event)
 
     def close(self) -> None:
@@ -89,72 +148,111 @@ class IncrementalChecker:
 
     def _touch(self, *node_ids: str) -> None:
         for node_id in node_ids:
-            self._dirty_nodes.add(node_id)
-            self._dirty_nodes.update(self._index.neighbours(node_id))
+            self._dirty_near.add(node_id)
+            self._dirty_near.update(self._index.neighbours(node_id))
 
     def _touch_served(self, server_id: str) -> None:
         """A tool's effective facts depend on its server's trust, but no edge links them."""
         self._touch(*(node.id for node in self.document.nodes.values()
                       if isinstance(node, m.Tool) and node.server == server_id))
 
+    def _edge_changed(self, old: m.Edge | None, new: m.Edge | None) -> None:
+        edge = new if new is not None else old
+        assert edge is not None
+        self._touch(edge.source, edge.target)
+        if old is not None and new is not None:
+            self._index.replace(old, new)
+        elif new is not None:
+            self._index.add(new)
+        elif old is not None:
+            self._index.remove(old)
+        self._touch(edge.source, edge.target)
+        self._dirty_edges.add(edge.source)
+        self._dirty_triggers.add(f"edges:{edge.kind.value}")
+
+    def _everything(self) -> None:
+        self._index = AdjacencyIndex(self.document.edges)
+        self._by_node.clear()
+        self._dirty_self = set(self.document.nodes)
+        self._dirty_triggers = set(base.ALL_TRIGGERS)
+
     def _on_event(self, event: e.Event) -> None:
-        if isinstance(event, e.EdgeAdded | e.EdgeRemoved):
-            edge = event.edge
-            self._touch(edge.source, edge.target)
-            if isinstance(event, e.EdgeAdded):
-                self._index.add(edge)
-            else:
-                self._index.remove(edge)
-            self._touch(edge.source, edge.target)
-            self._dirty_triggers.add(f"edges:{edge.kind.value}")
+        if isinstance(event, e.EdgeAdded):
+            self._edge_changed(None, event.edge)
+        elif isinstance(event, e.EdgeRemoved):
+            self._edge_changed(event.edge, None)
         elif isinstance(event, e.EdgeChanged):
-            self._index.replace(event.old, event.new)
-            self._touch(event.new.source, event.new.target)
-            self._dirty_triggers.add(f"edges:{event.new.kind.value}")
+            self._edge_changed(event.old, event.new)
         elif isinstance(event, e.NodeAdded | e.NodeRemoved):
             self._touch(event.node.id)
             if isinstance(event.node, m.McpServer):
                 self._touch_served(event.node.id)
-            if isinstance(event, e.NodeRemoved):
-                self._by_node.pop(event.node.id, None)
-                self._dirty_nodes.discard(event.node.id)
+            self._by_node.pop(event.node.id, None)
+            self._dirty_self.add(event.node.id)
             self._dirty_triggers.add(base.TRIGGER_NODES)
         elif isinstance(event, e.PropertyChanged):
             self._touch(event.new.id)
-            self._dirty_triggers.add(_PROP_TRIGGER[type(event.new)])
+            self._dirty_self.add(event.new.id)
+            trigger = property_trigger(event)
+            if trigger is not None:
+                self._dirty_triggers.add(trigger)
             if isinstance(event.new, m.McpServer):
                 self._touch_served(event.new.id)
         elif isinstance(event, e.NodeRenamed):
-            self._index = AdjacencyIndex(self.document.edges)
-            self._by_node.clear()
-            self._dirty_nodes = set(self.document.nodes)
-            self._dirty_triggers = set(base.ALL_TRIGGERS)
+            self._everything()
         elif isinstance(event, e.RosterChanged):
-            self._dirty_nodes = set(self.document.nodes)
+            self._dirty_meta = True
             self._dirty_triggers = set(base.ALL_TRIGGERS)
 
-    def findings(self) -> list[Finding]:
-        doc = self.document
-        ctx = CheckContext(doc.meta, doc.nodes, doc.edges, self._catalog, self._index)
-        node_rules = [r for r in self._rules.values() if r.check_node is not None]
-        for node_id in self._dirty_nodes:
-            if node_id not in doc.nodes:
+    def _stale(self, node_id: str, rule: Rule) -> bool:
+        """Whether something `rule` reads about `node_id` changed since it last ran."""
+        reads = rule.reads
+        if base.READS_NEIGHBOURHOOD in reads and (
+                node_id in self._dirty_near or node_id in self._dirty_edges):
+            return True
+        if base.READS_OWN_EDGES in reads and node_id in self._dirty_edges:
+            return True
+        return self._dirty_meta and base.READS_META in reads
+
+    def _recheck_nodes(self, ctx: CheckContext) -> None:
+        nodes = self.document.nodes
+        dirty = self._dirty_self | self._dirty_edges | self._dirty_near
+        for node_id in nodes if self._dirty_meta else dirty:
+            node = nodes.get(node_id)
+            if node is None:
                 self._by_node.pop(node_id, None)
                 continue
-            per_rule: dict[str, list[Finding]] = {}
-            for rule in node_rules:
+            whole = node_id in self._dirty_self
+            per_rule = {} if whole else self._by_node.setdefault(node_id, {})
+            for rule in self._node_rules.of(node):
+                if not whole and not self._stale(node_id, rule):
+                    continue
                 assert rule.check_node is not None
                 result = list(rule.check_node(ctx, node_id))
                 if result:
                     per_rule[rule.code] = result
+                else:
+                    per_rule.pop(rule.code, None)
             self._by_node[node_id] = per_rule
+        for node_id in dirty - nodes.keys():
+            self._by_node.pop(node_id, None)
+
+    def findings(self) -> list[Finding]:
+        doc = self.document
+        ctx = CheckContext(doc.meta, doc.nodes, doc.edges, self._catalog, self._index,
+                           surviving(self._cache, self._dirty_triggers))
+        self._recheck_nodes(ctx)
         for rule in self._rules.values():
             if rule.check is not None and (
                 rule.code not in self._by_rule or rule.triggers & self._dirty_triggers
             ):
                 self._by_rule[rule.code] = list(rule.check(ctx))
-        self._dirty_nodes.clear()
+        self._dirty_self.clear()
+        self._dirty_edges.clear()
+        self._dirty_near.clear()
+        self._dirty_meta = False
         self._dirty_triggers.clear()
+        self._cache = ctx.cache
         found = [f for per in self._by_node.values() for fs in per.values() for f in fs]
         found.extend(f for fs in self._by_rule.values() for f in fs)
         return sorted(acknowledge(doc.meta, found), key=_sort_key)

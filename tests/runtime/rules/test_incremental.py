@@ -1,7 +1,8 @@
 """The incremental checker agrees with a full check after any sequence of single edits.
 
 Hypothesis drives random Connect, Disconnect, SetProperty and RemoveNode edits
-(and sometimes their undo) on the clean base roster; after each edit the
+(and sometimes their undo) on the clean base roster, including prose edits that fire no
+roster-scope trigger and edits that plant or remove a secret; after each edit the
 `IncrementalChecker`'s findings
 must equal `check_roster` on a snapshot of the document, finding for finding
 (rule, severity, message, subjects, YAML path).
@@ -22,6 +23,11 @@ from runtime.roster.document import Document
 from runtime.roster.io import loads
 from runtime.roster.legality import connection
 from tests.runtime.rules.conftest import base_roster_yaml
+from tests.runtime.secret_corpus import positives
+
+# A key-shaped string generated at run time (never committed), so edits plant and remove
+# R15 findings: the node's own rules (and its grants') must follow them.
+SECRET = next(p.text for p in positives() if p.rule.startswith("anthropic"))
 
 # (node type, field) -> values a random SetProperty may write
 NODE_PROPS: dict[tuple[type, str], list[Any]] = {
@@ -31,6 +37,13 @@ NODE_PROPS: dict[tuple[type, str], list[Any]] = {
     (m.Agent, "max_parallel_delegations"): [1, 8, 64],
     (m.Agent, "tasks"): [(), ("issue refunds",)],
     (m.Agent, "output_schema"): [None, {"type": "object", "properties": {"x": {"type": "string"}}}],
+    # prose: no roster-scope trigger fires, node rules (R10, R15) must still see it
+    (m.Agent, "instructions"): ["Plan the work.\n", f"Call the API with {SECRET}.\n", ""],
+    (m.Agent, "role"): ["Plans refunds and issues them.", ""],
+    (m.Agent, "name"): ["Renamed", f"key {SECRET}"],
+    (m.Tool, "description"): ["Looks things up.", f"token: {SECRET}"],
+    (m.Tool, "name"): ["Payments", ""],
+    (m.Human, "name"): ["Pat", f"{SECRET}"],
     (m.Tool, "capabilities"): [(), ("untrusted_input",), ("reads_private_data", "code_exec"),
                                ("financial",), ("external_comm", "state_change")],
     (m.Tool, "risk"): ["low", "high", "critical"],
@@ -49,7 +62,7 @@ NODE_PROPS: dict[tuple[type, str], list[Any]] = {
 EDGE_PROPS: dict[str, list[Any]] = {
     "approval": ["allow", "ask", "deny", None],
     "mode": ["read", "write", "execute", None],
-    "purpose": [None, "because"],
+    "purpose": [None, "because", f"uses token {SECRET}"],
     "max_rounds": [None, 2],
 }
 ROSTER_PROPS: dict[str, list[Any]] = {

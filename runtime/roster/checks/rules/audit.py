@@ -158,6 +158,7 @@ Fix: constrain the arguments, or gate the grants:
           additionalProperties: false
 """,
     ("LLM05", "ASI05"),
+    applies_to=(m.Tool,),
 )
 def check_structured_args(ctx: CheckContext, node_id: str) -> Iterable[Finding]:
     tool = ctx.nodes.get(node_id)

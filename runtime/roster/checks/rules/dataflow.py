@@ -16,16 +16,16 @@ per check run in `ctx.cache`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
 from runtime.roster import effective as fx
 from runtime.roster import model as m
 from runtime.roster.checks import base
-from runtime.roster.checks.base import Finding, Severity, roster_rule
-from runtime.roster.checks.context import CheckContext
-from runtime.roster.checks.rules.gates import ToolFacts, list_edge_path, tool_facts
+from runtime.roster.checks.base import Finding, Rule, Severity, roster_rule
+from runtime.roster.checks.context import CheckContext, derived
+from runtime.roster.checks.rules.gates import ToolFacts, list_edge_path, live_grants, tool_facts
 from runtime.roster.checks.rules.trifecta import is_quarantine
 
 SENSITIVE: Final = fx.CLASS_ORDER["confidential"]
@@ -34,29 +34,41 @@ FLOW_TRIGGERS: Final = frozenset({
     base.TRIGGER_TOOL, base.TRIGGER_SERVER, base.TRIGGER_META,
 })
 
+_FACTS: Final = derived("flow.facts", (base.TRIGGER_TOOL, base.TRIGGER_SERVER, base.TRIGGER_NODES))
+_QUARANTINE: Final = derived("flow.quarantine", (base.TRIGGER_AGENT, base.TRIGGER_NODES))
+_TAINTED: Final = derived("flow.tainted", FLOW_TRIGGERS - {base.TRIGGER_META})
+_LEVELS: Final = derived("flow.levels", FLOW_TRIGGERS)
+_HOLDERS: Final = derived("flow.holders", (base.TRIGGER_TOOL_ACCESS, base.TRIGGER_NODES))
+
 # ---------------------------------------------------------------- shared helpers
 
 
 def all_facts(ctx: CheckContext) -> list[ToolFacts]:
     """Effective facts of every tool, once per check run."""
-    found: list[ToolFacts] | None = ctx.cache.get("flow.facts")
+    found: list[ToolFacts] | None = ctx.cache.get(_FACTS)
     if found is None:
         found = [f for t in ctx.tools() if (f := tool_facts(ctx, t.id)) is not None]
-        ctx.cache["flow.facts"] = found
+        ctx.cache[_FACTS] = found
     return found
 
 
-def holders(ctx: CheckContext, tool_id: str) -> Iterator[m.Edge]:
-    """Live (not denied) grants on a tool, from agents that exist."""
-    nodes = ctx.nodes
-    for edge in ctx.index.incoming(tool_id, m.EdgeKind.TOOL_ACCESS):
-        if edge.approval != "deny" and isinstance(nodes.get(edge.source), m.Agent):
-            yield edge
+def holders(ctx: CheckContext, tool_id: str) -> tuple[m.Edge, ...]:
+    """Live (not denied) grants on a tool, from agents that exist (a derived structure)."""
+    memo: dict[str, tuple[m.Edge, ...]] | None = ctx.cache.get(_HOLDERS)
+    if memo is None:
+        memo = ctx.cache[_HOLDERS] = {}
+    found = memo.get(tool_id)
+    if found is None:
+        nodes = ctx.nodes
+        found = memo[tool_id] = tuple(
+            edge for edge in ctx.index.incoming(tool_id, m.EdgeKind.TOOL_ACCESS)
+            if edge.approval != "deny" and isinstance(nodes.get(edge.source), m.Agent))
+    return found
 
 
 def quarantined(ctx: CheckContext, agent_id: str) -> bool:
     """R08's quarantine test (memoised per run), so taint and data flow agree on it."""
-    memo: dict[str, bool] = ctx.cache.setdefault("flow.quarantine", {})
+    memo: dict[str, bool] = ctx.cache.setdefault(_QUARANTINE, {})
     found = memo.get(agent_id)
     if found is None:
         agent = ctx.agent(agent_id)
@@ -83,11 +95,11 @@ def _spread(ctx: CheckContext, sources: Iterable[str]) -> set[str]:
 def tainted(ctx: CheckContext) -> frozenset[str]:
     """Agents holding a live untrusted_input tool, plus every agent that receives results
     from a tainted delegate that is not a quarantine agent (the same taint as R08's)."""
-    found: frozenset[str] | None = ctx.cache.get("flow.tainted")
+    found: frozenset[str] | None = ctx.cache.get(_TAINTED)
     if found is None:
         sources = {e.source for f in all_facts(ctx) if "untrusted_input" in f.caps
                    for e in holders(ctx, f.tool.id)}
-        found = ctx.cache["flow.tainted"] = frozenset(_spread(ctx, sources))
+        found = ctx.cache[_TAINTED] = frozenset(_spread(ctx, sources))
     return found
 
 
@@ -102,7 +114,7 @@ class Flow:
 
 
 def flow(ctx: CheckContext) -> Flow:
-    found: Flow | None = ctx.cache.get("flow.levels")
+    found: Flow | None = ctx.cache.get(_LEVELS)
     if found is not None:
         return found
     meta = ctx.meta
@@ -127,7 +139,7 @@ def flow(ctx: CheckContext) -> Flow:
             if edge.source in clearance and level.get(edge.source, (-1, ""))[0] < rank:
                 level[edge.source] = (rank, agent_id)
                 queue.append(edge.source)
-    found = ctx.cache["flow.levels"] = Flow(clearance, direct, level)
+    found = ctx.cache[_LEVELS] = Flow(clearance, direct, level)
     return found
 
 
@@ -217,9 +229,8 @@ def check_sensitive_to_unvetted(ctx: CheckContext) -> Iterable[Finding]:
 # ---------------------------------------------------------------- R30
 
 
-@roster_rule(
-    "R30", "Agent below its data's clearance", Severity.ERROR,
-    """What: an agent may see data up to its `clearance` (default internal). It sees a tool's
+R30_EXPLAIN: Final = """\
+What: an agent may see data up to its `clearance` (default internal). It sees a tool's
 `data` class through a read grant, and everything its delegates saw, because their results
 flow back to it, unless the delegate is a quarantine agent (an `output: {schema: ...}`
 that admits no free text: every string an enum, const, pattern or format).
@@ -235,31 +246,37 @@ or make the delegate return a bounded result:
         clearance: confidential
       lookup:
         output: {schema: {type: object, properties: {status: {type: string, enum: [ok, late]}}}}
-""",
-    FLOW_TRIGGERS, ("LLM02", "LLM06", "NIST AI 600-1 Data Privacy"),
-)
+"""
+
+
+def clearance_reads(ctx: CheckContext, node_id: str) -> list[Finding]:
+    """R30 for one agent's own read grants: node scope, so an edit re-checks only the
+    agents it touches (the delegation half below is roster scope)."""
+    agent = ctx.agent(node_id)
+    if agent is None:
+        return []
+    have = fx.CLASS_ORDER[fx.agent_clearance(agent, ctx.meta)]
+    out = []
+    for edge, facts in live_grants(ctx, node_id):
+        rank = fx.CLASS_ORDER[fx.tool_data(facts.tool)]
+        if (edge.mode or "read") == "read" and rank > have:
+            out.append(RULE_R30.finding(
+                f"{describe(ctx, [facts.tool.id, node_id])}: agent '{node_id}' has "
+                f"clearance {_name(have)} but reads {_name(rank)} data from "
+                f"'{facts.tool.id}'",
+                f"set clearance: {_name(rank)} on '{node_id}' if it may see that data, "
+                f"or remove its grant on '{facts.tool.id}'",
+                (facts.tool.id, node_id), ctx.edge_path(edge),
+            ))
+    return out
+
+
 def check_clearance(ctx: CheckContext) -> Iterable[Finding]:
+    """R30 for data flowing back along delegations (roster scope: the flow levels)."""
     info = flow(ctx)
     if not info.level:
         return []
-    rule = base.RULES["R30"]
     out = []
-    floor = min(info.clearance.values())
-    for facts in all_facts(ctx):
-        rank = fx.CLASS_ORDER[fx.tool_data(facts.tool)]
-        if rank <= floor:
-            continue
-        for edge in holders(ctx, facts.tool.id):
-            have = info.clearance[edge.source]
-            if (edge.mode or "read") == "read" and rank > have:
-                out.append(rule.finding(
-                    f"{describe(ctx, [facts.tool.id, edge.source])}: agent '{edge.source}' has "
-                    f"clearance {_name(have)} but reads {_name(rank)} data from "
-                    f"'{facts.tool.id}'",
-                    f"set clearance: {_name(rank)} on '{edge.source}' if it may see that data, "
-                    f"or remove its grant on '{facts.tool.id}'",
-                    (facts.tool.id, edge.source), ctx.edge_path(edge),
-                ))
     for delegate, (rank, _) in info.level.items():
         if quarantined(ctx, delegate):
             continue
@@ -268,11 +285,11 @@ def check_clearance(ctx: CheckContext) -> Iterable[Finding]:
             if cleared is None or rank <= cleared:
                 continue
             if info.direct.get(edge.source, (-1, ""))[0] >= rank:
-                continue  # it reads that class itself: reported above
+                continue  # it reads that class itself: reported by clearance_reads
             path = [*flow_path(ctx, delegate), edge.source]
             if edge.source in path[:-1]:
                 continue  # its own data coming back round a delegation cycle
-            out.append(rule.finding(
+            out.append(RULE_R30.finding(
                 f"{describe(ctx, path)}: results of '{delegate}' carry {_name(rank)} data back "
                 f"to '{edge.source}', whose clearance is {_name(cleared)}",
                 f"give '{delegate}' an output schema without free text (a quarantine agent), "
@@ -280,6 +297,14 @@ def check_clearance(ctx: CheckContext) -> Iterable[Finding]:
                 path, list_edge_path(ctx, edge),
             ))
     return out
+
+
+RULE_R30: Final = base.register(Rule(
+    "R30", "Agent below its data's clearance", Severity.ERROR, R30_EXPLAIN,
+    ("LLM02", "LLM06", "NIST AI 600-1 Data Privacy"),
+    check_node=clearance_reads, check=check_clearance, triggers=FLOW_TRIGGERS,
+    applies_to=(m.Agent,),
+))
 
 
 # ---------------------------------------------------------------- R31

@@ -89,6 +89,7 @@ A warning may be acknowledged (acknowledged: [{rule: R10, subject: AGENT, ...}])
 @node_rule(
     "R10", "Least functionality", Severity.WARNING, R10_EXPLAIN,
     ("OWASP LLM06 excessive functionality", "OWASP ASI02"),
+    applies_to=(m.Agent,),
 )
 def least_functionality(ctx: CheckContext, node_id: str) -> list[Finding]:
     agent = agent_of(ctx, node_id)
@@ -165,6 +166,7 @@ _LIMITS: Final = ("fs_roots", "cpu_s", "memory_mb", "timeout_s")
 @node_rule(
     "R12", "Code execution is sandboxed", Severity.ERROR, R12_EXPLAIN,
     ("OWASP ASI05", "OWASP Agentic T11", "OWASP LLM05"),
+    applies_to=(m.Agent, m.Tool),
 )
 def code_sandbox(ctx: CheckContext, node_id: str) -> list[Finding]:
     node = ctx.nodes.get(node_id)

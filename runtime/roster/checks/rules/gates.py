@@ -18,12 +18,15 @@ from typing import Final
 
 from runtime.roster import effective as fx
 from runtime.roster import model as m
+from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, node_rule
-from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.context import CheckContext, derived
 
-_FACTS_KEY: Final = "rules.tool_facts"
-_GRANTS_KEY: Final = "rules.live_grants"
-_ORDER_KEY: Final = "rules.edge_order"
+_FACTS_KEY: Final = derived("rules.tool_facts", (b.TRIGGER_TOOL, b.TRIGGER_SERVER, b.TRIGGER_NODES))
+_GRANTS_KEY: Final = derived("rules.live_grants", (b.TRIGGER_TOOL_ACCESS, b.TRIGGER_TOOL,
+                                                   b.TRIGGER_SERVER, b.TRIGGER_NODES))
+_ORDER_KEY: Final = derived("rules.edge_order", (b.TRIGGER_DELEGATION, b.TRIGGER_ESCALATION,
+                                                 b.TRIGGER_NODES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +167,7 @@ Fix: put the grant behind `ask` and name a human checkpoint:
     "R06", "High-impact tool needs a human gate", Severity.ERROR, R06_EXPLAIN,
     ("OWASP LLM06", "NIST AI RMF MANAGE 2.4", "Anthropic: keep humans in control",
      "Claude Code ask rules"),
+    applies_to=(m.Agent,),
 )
 def high_impact_gate(ctx: CheckContext, node_id: str) -> list[Finding]:
     if agent_of(ctx, node_id) is None:
@@ -228,6 +232,7 @@ Fix: lower the grant to a mode the tool has, or use a tool made for writing:
 @node_rule(
     "R11", "Read by default: grant mode the tool supports", Severity.ERROR, R11_EXPLAIN,
     ("OWASP LLM06 excessive permissions", "Claude Code read-only default"),
+    applies_to=(m.Agent,),
 )
 def read_by_default(ctx: CheckContext, node_id: str) -> list[Finding]:
     if agent_of(ctx, node_id) is None:

@@ -42,7 +42,8 @@ Fix: correct a misspelt kind, or install the plugin that provides it:
 """
 
 
-@node_rule("R00", "Unknown node kind", Severity.ERROR, R00_EXPLAIN, ("schema hygiene",))
+@node_rule("R00", "Unknown node kind", Severity.ERROR, R00_EXPLAIN, ("schema hygiene",),
+           applies_to=(m.Placeholder,), reads=())
 def unknown_kind(ctx: CheckContext, node_id: str) -> list[Finding]:
     node = ctx.nodes.get(node_id)
     if not isinstance(node, m.Placeholder):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Final
 
 from runtime.roster import effective as fx
+from runtime.roster import model as m
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, node_rule, roster_rule
 from runtime.roster.checks.context import CheckContext
@@ -55,6 +56,7 @@ _CAPS: Final = (
 @node_rule(
     "R05", "Per-agent caps are set and sane", Severity.ERROR, R05_EXPLAIN,
     ("OWASP LLM10", "OWASP Agentic T4"),
+    applies_to=(m.Agent,), reads=(b.READS_META,),
 )
 def agent_caps(ctx: CheckContext, node_id: str) -> list[Finding]:
     agent = agent_of(ctx, node_id)

@@ -16,8 +16,9 @@ from typing import Final
 from runtime.roster import effective as fx
 from runtime.roster import model as m
 from runtime.roster.catalog import ModelInfo
+from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, node_rule
-from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.context import CheckContext, derived
 from runtime.roster.checks.rules.gates import agent_of, live_grants, some
 from runtime.roster.checks.rules.trifecta import is_quarantine
 from runtime.roster.costs import format_usd, min_call_cost
@@ -31,11 +32,16 @@ def _model_path(agent: m.Agent) -> Path:
     return ("agents", agent.id, "model") if agent.model else ("defaults", "model")
 
 
+# Catalog look-ups: they depend on the catalog alone, fixed for a checker's lifetime.
+_MODEL_INFO: Final = derived("rules.model_info", ())
+_CALL_COST: Final = derived("rules.min_call_cost", ())
+
+
 def _info(ctx: CheckContext, agent: m.Agent) -> ModelInfo | None:
     name = agent.model or ctx.meta.defaults.model  # fx.agent_model, inlined: runs per agent
     if not name:
         return None
-    memo: dict[str, ModelInfo | None] = ctx.cache.setdefault("rules.model_info", {})
+    memo: dict[str, ModelInfo | None] = ctx.cache.setdefault(_MODEL_INFO, {})
     if name not in memo:
         memo[name] = ctx.catalog.get(name)
     return memo[name]
@@ -73,6 +79,7 @@ Fix: pick a catalog model from the allowlist (`roster models` lists them):
 @node_rule(
     "R24", "Model is known and allowed", Severity.ERROR, R24_EXPLAIN,
     ("NIST AI RMF GOVERN 6.1", "NIST AI RMF MANAGE 3.1", "NIST AI 600-1 value chain"),
+    applies_to=(m.Agent,), reads=(b.READS_META,),
 )
 def known_model(ctx: CheckContext, node_id: str) -> list[Finding]:
     agent = agent_of(ctx, node_id)
@@ -127,6 +134,7 @@ Fix: move to the current model of the same family and re-run your tests:
 @node_rule(
     "R25", "Deprecated model", Severity.WARNING, R25_EXPLAIN,
     ("NIST AI RMF MANAGE 3.1", "NIST AI 600-1 value chain"),
+    applies_to=(m.Agent,), reads=(b.READS_META,),
 )
 def deprecated_model(ctx: CheckContext, node_id: str) -> list[Finding]:
     agent = agent_of(ctx, node_id)
@@ -172,6 +180,7 @@ Fix: give the orchestrator at least the tier of its best delegate:
 @node_rule(
     "R26", "Orchestrator on a lower tier than its delegates", Severity.WARNING, R26_EXPLAIN,
     ("NIST AI 600-1 confabulation", "OWASP Agentic T5"),
+    applies_to=(m.Agent,),
 )
 def orchestrator_tier(ctx: CheckContext, node_id: str) -> list[Finding]:
     agent = agent_of(ctx, node_id)
@@ -222,6 +231,7 @@ Fix: raise the budget, lower max_tokens_per_call, or use a cheaper model:
 
 @node_rule(
     "R27", "Budget pays for at least one call", Severity.ERROR, R27_EXPLAIN, ("OWASP LLM10",),
+    applies_to=(m.Agent,), reads=(b.READS_META,),
 )
 def budget_pays(ctx: CheckContext, node_id: str) -> list[Finding]:
     agent = agent_of(ctx, node_id)
@@ -232,7 +242,7 @@ def budget_pays(ctx: CheckContext, node_id: str) -> list[Finding]:
     info = _info(ctx, agent)
     if budget is None or tokens is None or info is None:
         return []
-    memo: dict[tuple[str, int], float] = ctx.cache.setdefault("rules.min_call_cost", {})
+    memo: dict[tuple[str, int], float] = ctx.cache.setdefault(_CALL_COST, {})
     key = (info.id, tokens)
     cost = memo.get(key)
     if cost is None:
@@ -277,6 +287,7 @@ work really needs it:
 
 @node_rule(
     "R28", "Premium model on narrow work", Severity.WARNING, R28_EXPLAIN, ("OWASP LLM10",),
+    applies_to=(m.Agent,),
 )
 def premium_on_narrow(ctx: CheckContext, node_id: str) -> list[Finding]:
     agent = agent_of(ctx, node_id)

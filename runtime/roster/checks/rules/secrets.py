@@ -4,8 +4,12 @@ R15 runs `runtime.secrets.scanner.scan_value` over the roster's data as it would
 written: per node (the node's own YAML, including an agent's grants) so that after an
 edit only the touched nodes are scanned again, plus a small roster pass over the
 settings (name, description, providers, acknowledgements, extensions) re-run when they
-change. Scans are memoised by node identity (nodes and edges are immutable and replaced
-on every change), so checking the same roster twice scans it once. Messages name the
+change. Most nodes hold no secret, so each node is first proved clean in one pass: every
+string in it (and its grants) joined into one text for `scan_text`, plus the
+credential-name test of each value (see `_provably_clean`); only a node that fails that
+proof is encoded with `io.to_data` and walked field by field to name the spot. No state
+is kept between checks: the incremental checker re-runs R15 only for a node whose own
+value or outgoing edges changed (its scope is `own`). Messages name the
 field and the kind of secret, never the value; a hit inside a mapping key points at the
 key's parent. R16 keeps one credential from being shared between a tainted agent's
 tool and an untainted agent's high-impact tool, and keeps Anthropic admin keys out of
@@ -26,12 +30,9 @@ from runtime.roster.checks.rules.gates import tool_facts
 from runtime.roster.codec import RosterContent
 from runtime.roster.errors import format_path
 from runtime.roster.io import to_data
+from runtime.secrets.proof import strings_of
 from runtime.secrets.scanner import SecretHit, is_reference, scan_text, scan_value
 
-_MEMO_LIMIT: Final = 50_000
-# node id -> (node, its outgoing edges, findings): reused while both are the same objects
-_memo: dict[str, tuple[m.Node, tuple[m.Edge, ...], list[Finding]]] = {}
-_meta_memo: list[tuple[m.RosterMeta, list[Finding]]] = []
 _EMPTY_META: Final = m.RosterMeta()
 
 R15_EXPLAIN: Final = """What: no literal secret anywhere in the roster: API keys, tokens,
@@ -85,41 +86,49 @@ def _findings(rule: Rule, hits: Iterable[SecretHit], subject: str | None) -> lis
     return out
 
 
+def _provably_clean(node: m.Node, edges: tuple[m.Edge, ...]) -> bool:
+    """True if `scan_value` of the node's YAML would find nothing, decided without encoding
+    it: see `runtime.secrets.proof.strings_of` for why the joined text is a safe proxy."""
+    texts: list[str] = []
+    if not strings_of(node, texts):
+        return False
+    append = texts.append
+    for edge in edges:  # inlined: its source is the node, its kind a constant
+        append(edge.target)
+        for value in (edge.mode, edge.approval, edge.purpose):
+            if value is not None:
+                if not isinstance(value, str):
+                    return False  # not what the loader makes: let the full walk judge
+                append(value)
+    joined = "\n".join(dict.fromkeys(texts))  # a repeated string adds no hit
+    return "-----" not in joined and not scan_text(joined)
+
+
 def scan_node(ctx: CheckContext, node_id: str) -> Iterable[Finding]:
-    """R15 for one node: its own YAML (with an agent's grants), memoised by identity."""
+    """R15 for one node: its own YAML (with an agent's grants)."""
     node = ctx.nodes.get(node_id)
     if node is None:
         return ()
     table = ctx.index.out.get(node_id)
     edges = tuple(e for bucket in table.values() for e in bucket) if table else ()
-    cached = _memo.get(node_id)
-    # The entry holds the edges themselves, so their ids cannot be reused while it lives.
-    if cached is not None and cached[0] is node and list(map(id, cached[1])) == list(
-            map(id, edges)):
-        return cached[2]
+    if _provably_clean(node, edges):
+        return ()
     section = m.section_of(node)
     content = RosterContent(_EMPTY_META, {node_id: node}, {e.id: e for e in edges})
     data = to_data(content).get(section, {})
-    found = _findings(base.RULES["R15"], scan_value(data, (section,)), node_id)
-    if len(_memo) >= _MEMO_LIMIT:
-        _memo.clear()
-    _memo[node_id] = (node, edges, found)
-    return found
+    return _findings(base.RULES["R15"], scan_value(data, (section,)), node_id)
 
 
 def scan_settings(ctx: CheckContext) -> Iterable[Finding]:
     """R15 for the roster settings: everything in the file that is not a node."""
-    if _meta_memo and _meta_memo[0][0] is ctx.meta:
-        return _meta_memo[0][1]
     data = to_data(RosterContent(ctx.meta))
-    found = _findings(base.RULES["R15"], scan_value(data), None)
-    _meta_memo[:] = [(ctx.meta, found)]
-    return found
+    return _findings(base.RULES["R15"], scan_value(data), None)
 
 
 base.register(Rule(
     "R15", "No secret literals anywhere", Severity.ERROR, R15_EXPLAIN, ("LLM02", "LLM07"),
     check_node=scan_node, check=scan_settings, triggers=frozenset({base.TRIGGER_META}),
+    reads=frozenset({base.READS_OWN_EDGES}),
 ))
 
 

@@ -3,11 +3,13 @@
 All three are roster scope and run on every full check, so they stay linear:
 plain breadth-first search and Kahn's algorithm over the context's adjacency
 index, with a longest-path and a fan-out dynamic programme in topological
-order. networkx is touched only when the delegation graph has a cycle: then
-`simple_cycles` enumerates (at most 50) cycles of the edges without
-`max_rounds`, and the longest path is taken over the strongly connected
-components. `delegation(ctx)` is memoised per check run and shared with the
-budget arithmetic (limits.py).
+order. When the delegation graph has a cycle, the longest path and the
+fan-out are taken over its strongly connected components (Tarjan's algorithm,
+computed once per analysis), and networkx's `simple_cycles` enumerates (at
+most 50) cycles of the edges without `max_rounds`, if there are any.
+`delegation(ctx)` is shared with R20 and the budget arithmetic (limits.py)
+and is a derived structure: an incremental checker keeps it until a
+delegation edge, a node, an agent or the settings change.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from runtime.roster import effective as fx
 from runtime.roster import model as m
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, roster_rule
-from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.context import CheckContext, derived
 from runtime.roster.checks.rules.gates import list_edge_path, some
 
 MAX_CYCLES: Final = 50
 WIDTH_CAP: Final = 10**9
-_KEY: Final = "rules.delegation"
+_KEY: Final = derived(
+    "rules.delegation", (b.TRIGGER_DELEGATION, b.TRIGGER_NODES, b.TRIGGER_META, b.TRIGGER_AGENT))
 
 
 @dataclass(slots=True)
@@ -38,6 +41,7 @@ class Delegation:
     cyclic: bool
     width: dict[str, int]  # worst-case concurrent instances, from the entry agents
     parent: dict[str, str]  # where each agent's worst width came from
+    components: Components | None = None  # strongly connected components, when cyclic
 
 
 def _kahn(nodes: list[str], children: dict[str, list[m.Edge]]) -> list[str]:
@@ -82,19 +86,21 @@ def delegation(ctx: CheckContext) -> Delegation:
                 best = width.get(edge.target, 0)
                 if spread > best or (spread == best and node < parent.get(edge.target, node)):
                     width[edge.target], parent[edge.target] = spread, node
-    else:
-        width, parent = _cyclic_width(ctx, agents, children, entries)
-    result = Delegation(children, order, cyclic, width, parent)
+    components = None
+    if cyclic:
+        components = _components(children)
+        width, parent = _cyclic_width(ctx, agents, children, components, entries)
+    result = Delegation(children, order, cyclic, width, parent, components)
     ctx.cache[_KEY] = result
     return result
 
 
 def _cyclic_width(
     ctx: CheckContext, agents: dict[str, m.Agent], children: dict[str, list[m.Edge]],
-    entries: list[str],
+    components: Components, entries: list[str],
 ) -> tuple[dict[str, int], dict[str, str]]:
     """Fan-out over strongly connected components; a component multiplies by all its members."""
-    comp, members, dag = _components(children)
+    comp, members, dag = components
     scc_width: dict[int, int] = {comp[x]: 1 for x in entries}
     came: dict[int, str] = {}
     for c in _kahn_ints(len(members), dag):
@@ -128,15 +134,62 @@ def _cyclic_width(
     return {x: w for x, w in width.items() if w}, parent
 
 
-def _components(
-    children: dict[str, list[m.Edge]],
-) -> tuple[dict[str, int], list[list[str]], list[dict[int, str]]]:
-    import networkx as nx
+Components = tuple[dict[str, int], list[list[str]], list[dict[int, str]]]
 
-    graph: nx.DiGraph = nx.DiGraph()
-    graph.add_nodes_from(children)
-    graph.add_edges_from((e.source, e.target) for es in children.values() for e in es)
-    members = sorted(sorted(c) for c in nx.strongly_connected_components(graph))
+
+def _strongly_connected(children: dict[str, list[m.Edge]]) -> list[list[str]]:
+    """Strongly connected components (Tarjan's algorithm, iterative), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[list[str]] = []
+    counter = 0
+    for root in children:
+        if root in index:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(children[root]))]
+        while work:
+            node, edges = work[-1]
+            advanced = False
+            for edge in edges:
+                child = edge.target
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(children[child])))
+                    advanced = True
+                    break
+                if child in on_stack and index[child] < low[node]:
+                    low[node] = index[child]
+            if advanced:
+                continue
+            work.pop()
+            if work and low[node] < low[work[-1][0]]:
+                low[work[-1][0]] = low[node]
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                found.append(sorted(component))
+    return found
+
+
+def _components(children: dict[str, list[m.Edge]]) -> Components:
+    """Component of each agent, the members of each (sorted, components in member order)
+    and the condensation: for each component, the components it delegates to, each with
+    the smallest delegating id (so witnesses do not depend on the order of the file)."""
+    members = sorted(_strongly_connected(children))
     comp = {x: i for i, c in enumerate(members) for x in c}
     dag: list[dict[int, str]] = [{} for _ in members]
     for es in children.values():
@@ -349,7 +402,8 @@ def _longest_chain(info: Delegation) -> list[str]:
 
 
 def _longest_chain_cyclic(info: Delegation) -> list[str]:
-    _, members, dag = _components(info.children)
+    assert info.components is not None
+    _, members, dag = info.components
     best: dict[int, int] = {}
     prev: dict[int, int] = {}
     for c in _kahn_ints(len(members), dag):

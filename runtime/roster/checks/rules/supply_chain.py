@@ -162,6 +162,7 @@ Fix: pin the version and record the hash when you approve the server:
         tools_sha256: 3f6c1a0d...  # sha256 of its tools/list
 """,
     ("LLM03", "ASI04", "MCP security best practices"),
+    applies_to=(m.McpServer,), reads=(),
 )
 def check_pinned(ctx: CheckContext, node_id: str) -> Iterable[Finding]:
     server = ctx.server(node_id)

@@ -124,6 +124,7 @@ and state-changing grants:
 @node_rule(
     "R07", "Lethal trifecta / Rule of Two", Severity.ERROR, R07_EXPLAIN,
     ("Willison: lethal trifecta", "Meta: Agents Rule of Two", "OWASP LLM01", "OWASP ASI01"),
+    applies_to=(m.Agent,),
 )
 def trifecta(ctx: CheckContext, node_id: str) -> list[Finding]:
     if agent_of(ctx, node_id) is None:
