@@ -71,9 +71,12 @@ class RosterController(QObject):
         self.path = path
         self.version_read = version_read
         self.undo_stack.setClean()
+        self.findings = []
         self.document_replaced.emit(self.document)
         self.path_changed.emit(path)
-        self.refresh_findings()
+        # The first full check (about a second for 2,000 agents, mostly the secrets scan)
+        # runs from the event loop, after the new roster's first frame is on screen.
+        self._recheck.start()
 
     def open(self, path: Path) -> None:
         """Load `path`; raises RosterLoadError and leaves the current document as it was."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtCore import QLineF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
 from designer.canvas import style as s
@@ -86,8 +86,3 @@ class NodeBatch:
         for colour, path in self._fills:
             painter.fillPath(path, colour)
 
-
-def visible_scene_rect(painter: QPainter, device: QRectF) -> QRectF:
-    """The scene area a painter with a scene → device transform shows of `device`."""
-    inverse, ok = painter.worldTransform().inverted()
-    return inverse.mapRect(device) if ok else device

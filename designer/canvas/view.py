@@ -28,7 +28,13 @@ from PySide6.QtGui import (
     QPaintEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QStyle, QStyleOptionRubberBand, QToolTip
+from PySide6.QtWidgets import (
+    QGraphicsView,
+    QRubberBand,
+    QStyle,
+    QStyleOptionRubberBand,
+    QToolTip,
+)
 
 from designer.canvas import style as s
 from designer.canvas.batch import BATCH_MIN_NODES, BATCH_ZOOM
@@ -188,7 +194,7 @@ class RosterView(QGraphicsView):
             option = QStyleOptionRubberBand()
             option.initFrom(self.viewport())
             option.rect = band
-            option.shape = option.shape.Rectangle
+            option.shape = QRubberBand.Shape.Rectangle
             self.style().drawControl(QStyle.ControlElement.CE_RubberBand, option, painter,
                                      self.viewport())
         painter.end()
