@@ -18,11 +18,10 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from runtime.engine.journal import Journal, approvals, events, model_calls, runs, tool_calls
+if TYPE_CHECKING:  # SQLAlchemy costs the designer's cold start most of a second
+    from runtime.engine.journal import Journal
 
 FAILED = frozenset({"failed", "limit", "stopped"})
 
@@ -86,6 +85,10 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def journal_stats(journal: Journal) -> OversightStats:
+    import sqlalchemy as sa
+
+    from runtime.engine.journal import approvals, events, model_calls, runs, tool_calls
+
     with journal.engine.connect() as conn:
         run_rows = conn.execute(sa.select(runs.c.status, runs.c.cost_usd, runs.c.started_at,
                                           runs.c.content_hash, runs.c.roster_name)).all()

@@ -10,8 +10,10 @@ answer times and runs per roster version (content hash).
 
 from __future__ import annotations
 
-import pyqtgraph as pg  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -27,49 +29,16 @@ from PySide6.QtWidgets import (
 from designer.oversight.stats import OversightStats
 from runtime.roster.costs import format_usd
 
+if TYPE_CHECKING:
+    from designer.panels.bar_chart import BarChart
+
 BAR_COLOURS = {"day": "#3b6fd8", "agent": "#d9822b", "model": "#7c3aed"}
-TOP_N = 12
 
 
 def _seconds(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
-
-
-def _tick(label: str) -> str:
-    label = label.removeprefix("claude-")
-    return label if len(label) <= 16 else label[:15] + "…"
-
-
-class BarChart(pg.PlotWidget):  # type: ignore[misc]
-    """A labelled bar chart of a mapping (label -> value), largest first when asked."""
-
-    def __init__(self, title: str, colour: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
-        self.setTitle(title, color="#111827", size="10pt")
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(x=False, y=False)
-        self.hideButtons()
-        self.getAxis("left").setLabel("USD")
-        self.getAxis("left").enableAutoSIPrefix(False)  # dollars, never "USD (x0.001)"
-        self.showGrid(y=True, alpha=0.25)
-        self.colour = colour
-        self.values: dict[str, float] = {}
-        self.setMinimumHeight(170)
-
-    def set_values(self, values: dict[str, float]) -> None:
-        self.values = dict(list(values.items())[:TOP_N])
-        self.clear()
-        labels = list(self.values)
-        if labels:
-            bars = pg.BarGraphItem(x=list(range(len(labels))), height=list(self.values.values()),
-                                   width=0.6, brush=self.colour, pen=pg.mkPen(self.colour))
-            self.addItem(bars)
-        axis = self.getAxis("bottom")
-        axis.setTicks([[(i, _tick(label)) for i, label in enumerate(labels)]])
-        self.setXRange(-0.6, max(len(labels), 1) - 0.4, padding=0)
-        self.setYRange(0, max(self.values.values(), default=0.0) * 1.15 or 1.0, padding=0)
 
 
 class DashboardPanel(QWidget):
@@ -100,12 +69,8 @@ class DashboardPanel(QWidget):
         callouts.addWidget(self.failing, 1)
         self.refresh_button = QPushButton("Refresh")
         callouts.addWidget(self.refresh_button)
-        self.per_day = BarChart("Spend per day", BAR_COLOURS["day"])
-        self.per_agent = BarChart("Spend per agent", BAR_COLOURS["agent"])
-        self.per_model = BarChart("Spend per model", BAR_COLOURS["model"])
-        charts = QHBoxLayout()
-        for chart in (self.per_day, self.per_agent, self.per_model):
-            charts.addWidget(chart, 1)
+        self.charts: tuple[BarChart, BarChart, BarChart] | None = None  # built when first shown
+        charts = self.charts_row = QHBoxLayout()
         self.humans = QTableWidget(0, 5)
         self.humans.setHorizontalHeaderLabels(["Human", "Asked", "Timed out", "Median",
                                                "p95"])
@@ -124,6 +89,43 @@ class DashboardPanel(QWidget):
         layout.addLayout(callouts)
         layout.addLayout(charts, 1)
         layout.addLayout(tables)
+
+    def ensure_charts(self) -> tuple[BarChart, BarChart, BarChart]:
+        """The three spend charts, built on first use: pyqtgraph costs the designer's cold
+        start most of a second, and most sessions never open the dashboard."""
+        if self.charts is None:
+            from designer.panels.bar_chart import BarChart
+
+            self.charts = (BarChart("Spend per day", BAR_COLOURS["day"]),
+                           BarChart("Spend per agent", BAR_COLOURS["agent"]),
+                           BarChart("Spend per model", BAR_COLOURS["model"]))
+            for chart in self.charts:
+                self.charts_row.addWidget(chart, 1)
+            self._fill_charts()
+        return self.charts
+
+    @property
+    def per_day(self) -> BarChart:
+        return self.ensure_charts()[0]
+
+    @property
+    def per_agent(self) -> BarChart:
+        return self.ensure_charts()[1]
+
+    @property
+    def per_model(self) -> BarChart:
+        return self.ensure_charts()[2]
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.ensure_charts()
+        super().showEvent(event)
+
+    def _fill_charts(self) -> None:
+        if self.charts is not None:
+            day, agent, model = self.charts
+            day.set_values(self.stats.spend_per_day)
+            agent.set_values(self.stats.spend_per_agent)
+            model.set_values(self.stats.spend_per_model)
 
     def show_stats(self, stats: OversightStats) -> None:
         self.stats = stats
@@ -145,9 +147,7 @@ class DashboardPanel(QWidget):
             f"<b>Most failing agent:</b> <span style='color:#dc2626'>{worst[0]}</span> "
             f"({worst[1]} failure(s): failed turns, tool errors and denials)" if worst
             else "<b>Most failing agent:</b> none failed")
-        self.per_day.set_values(stats.spend_per_day)
-        self.per_agent.set_values(stats.spend_per_agent)
-        self.per_model.set_values(stats.spend_per_model)
+        self._fill_charts()
         self.humans.setRowCount(len(stats.humans))
         for row, human in enumerate(stats.humans):
             cells = [human.human, str(human.asked), str(human.timed_out),
@@ -164,4 +164,4 @@ class DashboardPanel(QWidget):
             table.resizeColumnsToContents()
 
 
-__all__ = ["BarChart", "DashboardPanel"]
+__all__ = ["DashboardPanel"]

@@ -11,7 +11,7 @@ status chosen in the combo. Double-clicking a run (or Open) emits
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -34,8 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from runtime.engine.journal import RunSummary
 from runtime.roster.costs import format_usd
+
+if TYPE_CHECKING:
+    from runtime.engine.journal import RunSummary
 
 ANY_STATUS = "any status"
 STATUSES = (ANY_STATUS, "completed", "failed", "limit", "stopped", "running", "pending")
