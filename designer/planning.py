@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from designer.menu_actions import menu_action
@@ -45,11 +45,19 @@ class LazyHost(QWidget):
             self._box.removeWidget(self._placeholder)
             self._placeholder.deleteLater()
             self._box.addWidget(self.panel)
+            if self.isVisible():
+                self.panel.show()  # a child added to a shown widget waits for the event loop
         return self.panel
 
-    def showEvent(self, event: object) -> None:
-        self.ensure()
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Docks are shown and hidden while the window arranges its tab groups at start;
+        # build only if this one is still on screen once the event loop settles.
+        QTimer.singleShot(0, self._build_if_shown)
+
+    def _build_if_shown(self) -> None:
+        if self.panel is None and self.isVisible() and not self.visibleRegion().isEmpty():
+            self.ensure()
 
 
 class Planning(QObject):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -117,8 +117,14 @@ class DashboardPanel(QWidget):
         return self.ensure_charts()[2]
 
     def showEvent(self, event: QShowEvent) -> None:
-        self.ensure_charts()
         super().showEvent(event)
+        # The window shows and hides docks while it arranges its tab groups at start;
+        # build the charts only if the dashboard is still on screen once that settles.
+        QTimer.singleShot(0, self._charts_if_shown)
+
+    def _charts_if_shown(self) -> None:
+        if self.charts is None and self.isVisible() and not self.visibleRegion().isEmpty():
+            self.ensure_charts()
 
     def _fill_charts(self) -> None:
         if self.charts is not None:

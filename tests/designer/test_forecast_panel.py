@@ -4,9 +4,6 @@ compares a what-if side by side, and edits workload files safely."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QDialogButtonBox
 
 from tests.conftest import make_anthropic_key
-from tests.designer.conftest import ROOT, SAMPLES
+from tests.designer.conftest import SAMPLES
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -148,20 +145,3 @@ def test_the_workload_editor_refuses_to_save_a_key(qtbot, window, roster_copy: P
     assert key not in editor.problem.text()
     editor.save()
     assert not roster_copy.with_name("support-triage.workload.yaml").exists()
-
-
-def test_the_designer_starts_without_loading_the_forecast_panel() -> None:
-    """NumPy and pyqtgraph stay off the start path until the Forecast dock is shown."""
-    code = textwrap.dedent("""
-        import sys
-        from PySide6.QtWidgets import QApplication
-        app = QApplication([])
-        from designer.main_window import MainWindow
-        window = MainWindow()
-        print("designer.forecast.panel" in sys.modules)
-    """)
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60,
-                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin",
-                              "HOME": str(ROOT / ".venv")})
-    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr
