@@ -14,9 +14,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err, load_or_report
+from runtime.cli.common import (
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    err,
+    load_or_report,
+    whole_number_arg,
+)
 from runtime.forecast import render
-from runtime.forecast.api import DEFAULT_TASKS, ENGINES, Engine, ensure_models, forecast
+from runtime.forecast.api import (
+    DEFAULT_TASKS,
+    DEPTH_WARNING,
+    ENGINES,
+    Engine,
+    ensure_models,
+    forecast,
+)
 from runtime.forecast.defaults import default_workload, with_models
 from runtime.forecast.loader import load_workload
 from runtime.forecast.result import Forecast, compare
@@ -26,6 +39,8 @@ from runtime.roster import model as m
 from runtime.roster.catalog import load_catalog
 from runtime.roster.codec import RosterContent
 from runtime.roster.errors import RosterLoadError
+
+MAX_TASKS = 10_000_000  # more adds no precision a forecast needs and takes minutes
 
 
 def register(sub: Any) -> None:
@@ -45,9 +60,12 @@ def register(sub: Any) -> None:
     parser.add_argument("--engine", choices=(*ENGINES, "both"), default="mc",
                         help="mc: Monte Carlo, no queueing (default); des: discrete-event "
                         "with concurrency limits, rate limits and human queues; both")
-    parser.add_argument("--tasks", type=int, default=DEFAULT_TASKS, metavar="N",
-                        help=f"tasks to simulate (default {DEFAULT_TASKS:,})")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed")
+    parser.add_argument("--tasks", type=whole_number_arg(2 * BATCHES, MAX_TASKS),
+                        default=DEFAULT_TASKS, metavar="N",
+                        help=f"tasks to simulate (default {DEFAULT_TASKS:,}, "
+                        f"at most {MAX_TASKS:,})")
+    parser.add_argument("--seed", type=whole_number_arg(0), default=0, metavar="S",
+                        help="random seed (0 or more)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.set_defaults(handler=run)
 
@@ -81,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
         err(str(error))
         return EXIT_UNREADABLE
     label = ", ".join(f"{a}={mdl}" for a, mdl in changes.items())
+    for note in dict.fromkeys(n for f in base for n in f.notes):
+        if note.startswith(DEPTH_WARNING):
+            print(f"warning: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(_as_json(args, source, workload, base, other, label), indent=2))
     else:

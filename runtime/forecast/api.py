@@ -19,7 +19,8 @@ from runtime.forecast.defaults import default_workload, model_info, rate_limit_f
 from runtime.forecast.des import simulate
 from runtime.forecast.dists import FloatArray, sum_by
 from runtime.forecast.result import Forecast
-from runtime.forecast.sampler import Work, sample_work
+from runtime.forecast.sampler import DENIED, TIMED_OUT, Work, sample_work
+from runtime.forecast.timeline import task_latency
 from runtime.forecast.workload import Workload
 from runtime.roster.catalog import Catalog, load_catalog
 from runtime.roster.codec import RosterContent
@@ -27,6 +28,8 @@ from runtime.roster.codec import RosterContent
 Engine = Literal["mc", "des"]
 ENGINES: Final = ("mc", "des")
 DEFAULT_TASKS: Final = 100_000
+DEPTH_WARNING: Final = "delegation depth: "
+"""Prefix of the notes that warn that delegation depth cut work off (the CLI repeats them)."""
 WARMUP_SHARE: Final = 0.02
 """Share of the earliest tasks left out of discrete-event statistics (queues start empty)."""
 
@@ -56,7 +59,8 @@ def forecast(
     notes: list[str] = []
     keep = slice(None)
     if engine == "mc":
-        latency = mc.latency(workload, work, arrival)
+        hours = [workload.humans[h].hours for h in work.humans]
+        latency, wall, _ = task_latency(work, arrival, hours)
         utilisation = mc.utilisation(workload, work)
         wait = dict.fromkeys((*work.agents, *work.humans), 0.0)
     else:
@@ -64,12 +68,15 @@ def forecast(
                   for a in work.agents]
         sim = simulate(workload, work, arrival, limits)
         latency = sim.latency
+        wall = sim.wall if sim.wall is not None else work.duration
         utilisation = _measured_utilisation(workload, work, arrival, sim.busy)
         wait = {name: float(sim.wait[i] / sim.steps[i]) if sim.steps[i] else 0.0
                 for i, name in enumerate((*work.agents, *work.humans))}
         keep = slice(int(tasks * WARMUP_SHARE), None)
         queued = ", ".join(sim.queued) or "none"
         notes.append(f"agents that reached a limit and were simulated as queues: {queued}")
+    notes.extend(_depth_notes(workload, work))
+    notes.extend(_late_notes(work, mc.late_answers(workload, work, wall), engine))
     per_month = workload.tasks_per_day * workload.days_per_month
     human_counts = _human_requests(work)
     asked = np.zeros(tasks)
@@ -108,16 +115,59 @@ def forecast(
         rate_limit_use=MappingProxyType(use),
         mean_wait=MappingProxyType(wait),
         notes=tuple(notes),
+        timeout_rate=MappingProxyType(_outcome_share(work, TIMED_OUT)),
+        denial_rate=MappingProxyType(_outcome_share(work, DENIED)),
     )
 
 
 def _human_requests(work: Work) -> dict[str, FloatArray]:
-    """Per human, the number of requests each task sent them."""
+    """Per human, the number of requests each task sent them (timed out or escalated too)."""
+    asks = work.asks
+    assert asks is not None
     out: dict[str, FloatArray] = {}
     for h, human in enumerate(work.humans):
-        rows = work.resource == len(work.agents) + h
-        out[human] = np.bincount(work.task[rows], minlength=work.tasks).astype(np.float64)
+        rows = asks.human == h
+        out[human] = np.bincount(asks.task[rows], minlength=work.tasks).astype(np.float64)
     return out
+
+
+def _outcome_share(work: Work, outcome: int) -> dict[str, float]:
+    """Per human, the share of their requests that ended with `outcome` (0 when none came)."""
+    asks = work.asks
+    assert asks is not None
+    sent = np.bincount(asks.human, minlength=len(work.humans))
+    hit = np.bincount(asks.human[asks.outcome == outcome], minlength=len(work.humans))
+    return {h: float(hit[i] / sent[i]) if sent[i] else 0.0 for i, h in enumerate(work.humans)}
+
+
+def _late_notes(work: Work, late: FloatArray, engine: str) -> list[str]:
+    asks = work.asks
+    assert asks is not None
+    answered = np.bincount(asks.human[asks.outcome != TIMED_OUT], minlength=len(work.humans))
+    return [f"{engine}: {late[h] / answered[h]:.1%} of the requests {human} answered took "
+            "longer than their timeout_s on the wall clock (overnight, or waiting in the "
+            "queue): the engine would time those out, the forecast counts them answered"
+            for h, human in enumerate(work.humans) if late[h] and answered[h]]
+
+
+def _depth_notes(workload: Workload, work: Work) -> list[str]:
+    """Warnings when delegation depth cut work off: the policy's limit, or the forecast's cap."""
+    notes = []
+    if workload.max_depth + 1 > work.levels and work.depth_cut:
+        notes.append(
+            f"{DEPTH_WARNING}the policy allows delegation depth {workload.max_depth}, but this "
+            f"forecast models at most {work.levels - 1} levels below the entry agent: "
+            f"{work.depth_cut / work.tasks:.2%} of tasks would delegate deeper and that work "
+            "is not counted (costs and latencies are low)")
+    elif workload.max_depth + 1 > work.levels:
+        notes.append(f"{DEPTH_WARNING}the policy allows delegation depth {workload.max_depth}; "
+                     f"this forecast models {work.levels - 1} levels below the entry agent "
+                     "(no task reached that cap)")
+    if work.depth_limited:
+        notes.append(f"{DEPTH_WARNING}{work.depth_limited / work.tasks:.2%} of tasks reach the "
+                     f"policy's delegation depth {workload.max_depth} and would delegate "
+                     "further: the engine refuses those hand-offs, and so does the forecast")
+    return notes
 
 
 def _measured_utilisation(workload: Workload, work: Work, arrival: FloatArray,
@@ -164,5 +214,6 @@ def ensure_models(workload: Workload, catalog: Catalog) -> None:
             raise ValueError(f"agent {agent!r}: {error}") from None
 
 
-__all__: Final = ["DEFAULT_TASKS", "ENGINES", "Engine", "ensure_models", "forecast"]
+__all__: Final = ["DEFAULT_TASKS", "DEPTH_WARNING", "ENGINES", "Engine", "ensure_models",
+                  "forecast"]
 

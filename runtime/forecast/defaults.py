@@ -86,11 +86,17 @@ def default_workload(content: RosterContent, catalog: Catalog | None = None) -> 
         f"each agent runs at most {CONCURRENCY} visits at once",
         f"humans: {REVIEWERS} reviewer each, answering in p50 {RESPONSE_P50_S / 60:g} min of "
         f"working time (p95 their timeout_s or 4x p50), {BUSINESS_HOURS.describe()}",
+        "humans approve every request they answer (no denials); a request whose answer needs "
+        "longer than the human's timeout_s times out and follows their on_timeout (deny, or "
+        "escalate to their backup)",
+        "delegations of one visit run max_parallel_delegations at a time (agent, else "
+        "defaults, else 1)",
         f"rate limits: Anthropic usage tier {API_TIER} per model "
         f"({API_TIER_LIMITS[API_TIER].requests_per_minute:,.0f} requests and "
         f"{API_TIER_LIMITS[API_TIER].output_tokens_per_minute:,.0f} output tokens per minute)",
     ]
     loads = {aid: _agent_load(a, content, catalog) for aid, a in agents.items()}
+    human_ids = {h.id for h in humans}
     for aid, agent in agents.items():
         named = eff.agent_model(agent, meta)
         if named is None or catalog.get(named) is None:
@@ -107,7 +113,7 @@ def default_workload(content: RosterContent, catalog: Catalog | None = None) -> 
         mix=MappingProxyType(default_mix(content)),
         agents=MappingProxyType(loads),
         tools=MappingProxyType({t.id: ToolLoad(TOOL_SECONDS) for t in tools}),
-        humans=MappingProxyType({h.id: _human_load(h) for h in humans}),
+        humans=MappingProxyType({h.id: _human_load(h, human_ids) for h in humans}),
         rate_limits=MappingProxyType({}),
         api_tier=API_TIER,
         max_depth=eff.policy_depth(meta),
@@ -206,10 +212,17 @@ def _agent_load(agent: m.Agent, content: RosterContent, catalog: Catalog) -> Age
         approver=humans[0] if humans else None,
         approval_tools=tuple(g.target for g in grants if eff.grant_approval(g) == "ask"),
         latency_from_model=True,
+        parallel=max(1, eff.agent_parallel(agent, meta)),
     )
 
 
-def _human_load(human: m.Human) -> HumanLoad:
+def _human_load(human: m.Human, humans: set[str]) -> HumanLoad:
+    """A reviewer answering per the defaults; timeout, on_timeout and backup from the roster."""
     timeout = human.timeout_s
     p95 = max(RESPONSE_P50_S, min(timeout, 4 * RESPONSE_P50_S)) if timeout else 4 * RESPONSE_P50_S
-    return HumanLoad(lognormal(RESPONSE_P50_S, p95), REVIEWERS, BUSINESS_HOURS)
+    backup = human.backup if human.backup in humans and human.backup != human.id else None
+    # as the engine: "escalate" hands a timed-out request to the backup; anything else denies
+    on_timeout = "escalate" if human.on_timeout == "escalate" and backup else "deny"
+    return HumanLoad(lognormal(RESPONSE_P50_S, p95), REVIEWERS, BUSINESS_HOURS,
+                     timeout_s=float(timeout) if timeout else None, on_timeout=on_timeout,
+                     backup=backup)

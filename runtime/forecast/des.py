@@ -18,6 +18,11 @@ Written for speed rather than generality (no SimPy):
   short. Any that did (and any that came near) become real queues and the run
   is repeated. The answer is exact: the same trajectory a full simulation
   produces (a test checks it).
+- **Parallel delegations fork and join.** When a visit may run several
+  delegations at once (des_tree.py), every resource is simulated (no
+  folding) and a step's end readies whatever the visit tree says comes next.
+- **Timed-out human requests are plain waits** on a pseudo-resource with no
+  limit (the request never reached a reviewer in time).
 - **The event loop is flat.** Presorted Python lists, arrivals merged from a
   sorted array, a step that becomes ready started inline; token buckets use
   the generic cell rate algorithm (no events for waiting on tokens); humans
@@ -36,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from runtime.forecast import folding
+from runtime.forecast.des_tree import Tree
 from runtime.forecast.dists import FloatArray, sum_by
 from runtime.forecast.sampler import Work
 from runtime.forecast.workload import RateLimit, Workload
@@ -60,6 +66,8 @@ class Simulated:
     queued: tuple[str, ...]
     """Agents that had to be simulated as queues (the others never reached a limit)."""
     rounds: int
+    wall: FloatArray | None = None
+    """Per step (work order): wall-clock seconds from ready to done, for humans' requests."""
 
 
 def simulate(workload: Workload, work: Work, arrival: FloatArray,
@@ -72,8 +80,9 @@ def simulate(workload: Workload, work: Work, arrival: FloatArray,
     plan = folding.Plan.build(work, arrival, limits)
     n_agents = len(work.agents)
     capacity = [workload.agents[a].concurrency for a in work.agents]
-    queued = np.zeros(n_agents + len(work.humans), dtype=bool)
-    if fold:
+    queued = np.zeros(work.wait_resource + 1, dtype=bool)
+    fans_out = work.fans_out  # a visit may run delegations at once: fork/join, no folding
+    if fold and not fans_out:
         # first guess: agents that come near a limit even if nothing ever waited
         none = np.zeros(0)
         _, start0, end0 = plan.timeline(queued, none, none)
@@ -85,7 +94,8 @@ def simulate(workload: Workload, work: Work, arrival: FloatArray,
     rounds = 0
     while True:
         rounds += 1
-        ready, slot, begin, done = _run(workload, work, plan, queued)
+        tree = Tree.build(work, plan) if fans_out else None  # fresh per run (it keeps state)
+        ready, slot, begin, done = _run(workload, work, plan, queued, tree)
         finish, start_all, end_all = plan.timeline(queued, begin, done)
         must, close = plan.violations(queued, start_all, end_all, capacity, NEAR)
         if not must.any():
@@ -102,12 +112,14 @@ def simulate(workload: Workload, work: Work, arrival: FloatArray,
     busy[queued] = sum_by(res, held, queued.size)[queued]
     wait = sum_by(res, waited, queued.size)
     steps = np.bincount(plan.resource, minlength=queued.size).astype(np.float64)
+    wall = np.zeros(plan.resource.size)
+    wall[plan.order[np.flatnonzero(events)]] = done - ready
     return Simulated(finish - arrival, busy, wait, steps,
-                     tuple(a for i, a in enumerate(work.agents) if queued[i]), rounds)
+                     tuple(a for i, a in enumerate(work.agents) if queued[i]), rounds, wall)
 
 
-def _run(workload: Workload, work: Work, plan: folding.Plan, queued: NDArray[np.bool_]
-         ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+def _run(workload: Workload, work: Work, plan: folding.Plan, queued: NDArray[np.bool_],
+         tree: Tree | None = None) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Simulate the queued resources' steps (the others are folded into `gap`s).
 
     Returns, per event step, when it became ready, when it got its slot (or
@@ -144,6 +156,7 @@ def _run(workload: Workload, work: Work, plan: folding.Plan, queued: NDArray[np.
     done_l = [0.0] * size
     free = [workload.agents[a].concurrency for a in work.agents]
     free += [workload.humans[h].reviewers for h in work.humans]
+    free.append(len(res_l) + 1)  # timed-out requests: plain waits, never queued
     queues: list[deque[int]] = [deque() for _ in range(queued.size)]
     tat_r = [0.0] * len(cap_r)
     tat_t = [0.0] * len(cap_r)
@@ -153,6 +166,8 @@ def _run(workload: Workload, work: Work, plan: folding.Plan, queued: NDArray[np.
         fw, fl = workload.humans[h].hours.scalar()
         to_work.append(fw)
         to_wall.append(fl)
+    to_work.append(float)
+    to_wall.append(float)
     heap: list[tuple[float, int]] = []
     push, pop = heapq.heappush, heapq.heappop
     inf = float("inf")
@@ -195,6 +210,10 @@ def _run(workload: Workload, work: Work, plan: folding.Plan, queued: NDArray[np.
                     start(q.popleft(), t)
                 else:
                     free[r] += 1
+                if tree is not None:  # fork/join: whatever the visit tree readies now
+                    for nxt in tree.after(s):
+                        push(heap, (t, nxt + nxt))
+                    continue
                 s = next_l[s]
                 if s < 0:
                     continue

@@ -56,6 +56,8 @@ class Plan:
     n_agents: int
     buckets: tuple[list[int], list[float], list[float]]
     """Bucket index per agent (-1: unlimited), requests and output tokens per minute per bucket."""
+    order: IntArray
+    """Sorted position -> index into the work's step arrays."""
 
     @classmethod
     def build(cls, work: Work, arrival: FloatArray, limits: list[RateLimit | None]) -> Plan:
@@ -75,7 +77,7 @@ class Plan:
         cap_t = [k[1] for k in ids]
         return cls(task, work.resource[order], work.duration[order], work.calls[order],
                    work.output_tokens[order], first, last, arrival, len(work.agents),
-                   (bucket, cap_r, cap_t))
+                   (bucket, cap_r, cap_t), order)
 
     def _segments(self, queued: BoolArray) -> tuple[BoolArray, IntArray, FloatArray]:
         """Event mask, segment id per step, and folded work before each step in its segment."""

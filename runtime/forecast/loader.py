@@ -119,7 +119,8 @@ def _build(raw: dict[str, Any], content: RosterContent, catalog: Catalog,
     human_loads = dict(base.humans)
     for human_id, spec in raw.get("humans", {}).items():
         _known(human_id, humans, ("humans", human_id), "human")
-        human_loads[human_id] = _human(human_loads[human_id], spec, ("humans", human_id))
+        human_loads[human_id] = _human(human_loads[human_id], spec, ("humans", human_id),
+                                       humans)
     limits = {}
     tiers = set(TIER_NAMES.values())
     for name, spec in raw.get("rate_limits", {}).items():
@@ -185,6 +186,8 @@ def _agent(load: AgentLoad, spec: dict[str, Any], path: Path_, content: RosterCo
             changes[name] = float(spec[name])
     if "concurrency" in spec:
         changes["concurrency"] = int(spec["concurrency"])
+    if "max_parallel_delegations" in spec:
+        changes["parallel"] = int(spec["max_parallel_delegations"])
     agent_id = str(path[-1])
     edges = [e for e in content.edges.values() if e.source == agent_id]
     for field, kind, noun in (("delegates", m.EdgeKind.DELEGATION, "delegate to"),
@@ -201,6 +204,19 @@ def _agent(load: AgentLoad, spec: dict[str, Any], path: Path_, content: RosterCo
                             "add the edge to the roster, or remove this line")
             merged[target] = float(value)
         changes[field] = MappingProxyType(merged)
+    if "deny" in spec:
+        gates = {e.target for e in edges if e.target in content.nodes and (
+            e.kind is m.EdgeKind.ESCALATION or (e.kind is m.EdgeKind.TOOL_ACCESS
+                                                and e.target in load.approval_tools))}
+        merged = dict(load.deny)
+        for target, value in spec["deny"].items():
+            if target not in gates:
+                raise _fail((*path, "deny", target),
+                            f"{target!r} is not a gate of {agent_id!r}: neither a human it "
+                            "escalates to nor a tool whose calls need approval ('ask')",
+                            "name an escalation target or an 'ask' tool grant of this agent")
+            merged[target] = float(value)
+        changes["deny"] = MappingProxyType(merged)
     if "seconds_per_call" in spec:
         changes["latency_from_model"] = False
     updated = replace(load, **changes)
@@ -211,15 +227,29 @@ def _agent(load: AgentLoad, spec: dict[str, Any], path: Path_, content: RosterCo
     return updated
 
 
-def _human(load: HumanLoad, spec: dict[str, Any], path: Path_) -> HumanLoad:
+def _human(load: HumanLoad, spec: dict[str, Any], path: Path_, humans: set[str]) -> HumanLoad:
     changes: dict[str, Any] = {}
+    if "deny" in spec:
+        changes["deny"] = float(spec["deny"])
+    if "timeout_s" in spec:
+        changes["timeout_s"] = None if spec["timeout_s"] is None else float(spec["timeout_s"])
+    if "on_timeout" in spec:
+        changes["on_timeout"] = str(spec["on_timeout"])
+    if "backup" in spec:
+        _known(spec["backup"], humans - {str(path[-1])}, (*path, "backup"), "other human")
+        changes["backup"] = str(spec["backup"])
     if "response_s" in spec:
         changes["response_seconds"] = _dist(spec["response_s"], (*path, "response_s"))
     if "reviewers" in spec:
         changes["reviewers"] = int(spec["reviewers"])
     if "hours" in spec:
         changes["hours"] = _hours(spec["hours"], (*path, "hours"))
-    return replace(load, **changes)
+    updated = replace(load, **changes)
+    if updated.on_timeout == "escalate" and updated.backup is None:
+        raise _fail((*path, "on_timeout"), "on_timeout is 'escalate' but the human has no backup",
+                    "add backup: ID (here or in the roster), or use on_timeout: deny",
+                    at_key=False)
+    return updated
 
 
 def _hours(value: Any, path: Path_) -> Hours:

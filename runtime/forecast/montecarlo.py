@@ -1,9 +1,10 @@
 """The Monte Carlo engine: per-task cost and latency with no queueing, fully vectorised.
 
-Every task is independent: its latency is the sum of its steps' durations
-(agent work back to back, human requests answered within the reviewers'
-working hours, counted from the task's arrival time), with no waiting for a
-free slot, a rate-limit token or a busy reviewer. That is the right answer for
+Every task is independent: its latency is laid out over its visit tree
+(timeline.py: a visit's work and human requests back to back, its
+delegations up to the agent's parallel bound at once, human requests answered
+within the reviewers' working hours counted from when each is made), with no
+waiting for a free slot, a rate-limit token or a busy reviewer. That is the right answer for
 an uncontended roster and a lower bound otherwise; utilisations (computed
 analytically from the same samples) say how far from uncontended a roster is,
 and the discrete-event engine measures the waiting itself.
@@ -16,6 +17,7 @@ import numpy as np
 from runtime.forecast.calendar import Hours
 from runtime.forecast.dists import FloatArray, sum_by
 from runtime.forecast.sampler import Work
+from runtime.forecast.timeline import task_latency
 from runtime.forecast.workload import Workload
 
 
@@ -36,16 +38,26 @@ def human_wall_seconds(hours: Hours, start: FloatArray, work_seconds: FloatArray
 
 def latency(workload: Workload, work: Work, arrival: FloatArray) -> FloatArray:
     """Per-task latency with no queueing (see the module docstring)."""
-    duration = work.duration.copy()
-    human = work.is_human()
-    if human.any():
-        for h, human_id in enumerate(work.humans):
-            rows = work.resource == len(work.agents) + h
-            if rows.any():
-                hours = workload.humans[human_id].hours
-                duration[rows] = human_wall_seconds(hours, arrival[work.task[rows]],
-                                                    work.duration[rows])
-    return sum_by(work.task, duration, work.tasks)
+    hours = [workload.humans[h].hours for h in work.humans]
+    return task_latency(work, arrival, hours)[0]
+
+
+def late_answers(workload: Workload, work: Work, wall: FloatArray) -> FloatArray:
+    """Per human: answered requests whose wall-clock answer time exceeded the human's timeout_s.
+
+    `wall` is every step's wall-clock duration (from `timeline.task_latency`,
+    or a discrete-event run's wait plus answer). The engine would have timed
+    those out; the forecast decides timeouts on the working time an answer
+    needs, so they count as answered (see docs/workloads.md).
+    """
+    out = np.zeros(len(work.humans))
+    for h, human_id in enumerate(work.humans):
+        limit = workload.humans[human_id].timeout_s
+        if limit is None:
+            continue
+        rows = work.resource == len(work.agents) + h
+        out[h] = float(np.count_nonzero(wall[rows] > limit))
+    return out
 
 
 def utilisation(workload: Workload, work: Work) -> dict[str, float]:
@@ -66,4 +78,4 @@ def utilisation(workload: Workload, work: Work) -> dict[str, float]:
     return out
 
 
-__all__ = ["arrival_times", "human_wall_seconds", "latency", "utilisation"]
+__all__ = ["arrival_times", "human_wall_seconds", "late_answers", "latency", "utilisation"]

@@ -76,6 +76,11 @@ def summary(forecasts: Sequence[Forecast]) -> str:
     for human in first.approvals_per_day:
         rows.append([f"requests/day to {human}",
                      *(_with_ci(f.approvals_per_day[human], "per_day") for f in forecasts)])
+    for human in first.approvals_per_day:
+        for label, attr in (("timed out", "timeout_rate"), ("denied", "denial_rate")):
+            shares = [getattr(f, attr).get(human, 0.0) for f in forecasts]
+            if any(shares):
+                rows.append([f"  {label} ({human})", *(f"{x:.1%} of requests" for x in shares)])
     rows.append(["bottleneck", *(_bottleneck(f) for f in forecasts)])
     return _table(head, rows)
 

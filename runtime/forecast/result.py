@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from runtime.forecast.dists import FloatArray
 from runtime.forecast.stats import Estimate
 from runtime.forecast.workload import Workload
+
+
+def _no_shares() -> Mapping[str, float]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +46,8 @@ class Forecast:
     escalation_rate: Estimate
     """Share of tasks that needed at least one human."""
     approvals_per_day: Mapping[str, Estimate]
-    """Requests (escalations and approvals) each human receives per day of arrivals."""
+    """Requests (escalations and approvals) each human receives per day of arrivals, including
+    requests that time out and those escalated to them as a backup."""
     utilisation: Mapping[str, float]
     """Busy share of each agent's slots and each human's reviewers (working time)."""
     spend_share: Mapping[str, float]
@@ -51,6 +57,11 @@ class Forecast:
     mean_wait: Mapping[str, float]
     """Mean seconds a step waited at each agent or human (always 0 for Monte Carlo)."""
     notes: tuple[str, ...] = ()
+    timeout_rate: Mapping[str, float] = field(default_factory=_no_shares)
+    """Share of each human's requests that timed out (then approved, denied or escalated per
+    on_timeout)."""
+    denial_rate: Mapping[str, float] = field(default_factory=_no_shares)
+    """Share of each human's requests they answered with a denial."""
 
     @property
     def bottleneck(self) -> str | None:
@@ -80,6 +91,8 @@ class Forecast:
             "spend_share": dict(self.spend_share),
             "rate_limit_use": dict(self.rate_limit_use),
             "mean_wait_s": dict(self.mean_wait),
+            "timeout_rate": dict(self.timeout_rate),
+            "denial_rate": dict(self.denial_rate),
             "notes": list(self.notes),
         }
 
@@ -133,6 +146,9 @@ def compare(a: Forecast, b: Forecast) -> ForecastDelta:
         rows.append(DeltaRow(f"requests per day: {human}", "per_day",
                              a.approvals_per_day[human].value,
                              b.approvals_per_day.get(human, a.approvals_per_day[human]).value))
+    for human in a.timeout_rate:
+        rows.append(DeltaRow(f"requests timed out: {human}", "share", a.timeout_rate[human],
+                             b.timeout_rate.get(human, a.timeout_rate[human])))
     month_a, month_b = a.cost_per_month.value, b.cost_per_month.value
     for agent in a.spend_share:
         rows.append(DeltaRow(f"spend per month: {agent}", "usd", a.spend_share[agent] * month_a,

@@ -12,10 +12,22 @@ its cost at catalog prices, and an order key that sorts a task's steps into
 the depth-first order they happen in. The Monte Carlo engine only sums rows
 per task; the discrete-event engine sorts them and runs them through queues.
 
-Order keys give each delegation level 8 bits: within a visit, slot 0 is the
-first stretch, 1 its human requests, 2+j the j-th delegate's subtree and 255
-the final answer; a child visit's key is its slot in the parent, so a whole
-subtree sorts between the parent's requests and its answer.
+Order keys give each delegation level `bits` bits (enough for the roster's
+widest fan-out: 4 bits, so 15 levels, for up to 13 delegation edges per
+agent): within a visit, slot 0 is the first stretch, 1 its human requests,
+2+j the j-th delegate's subtree and the all-ones slot the final answer; a
+child visit's key is its slot in the parent, so a whole subtree sorts between
+the parent's requests and its answer. Besides the keys, every step names its
+visit and every visit its parent and rank among its siblings, so the engines
+can run a visit's delegations in parallel (up to the agent's `parallel`
+bound).
+
+Human requests are answered (approved, or denied with the gate's denial
+probability) or time out when the answer needs longer than the human's
+`timeout_s`: a timed-out request is a plain wait of `timeout_s` (on the
+pseudo-resource `Work.wait_resource`, never queued) and then is approved,
+denied or asked again of the human's backup. A denial ends that branch: the
+visit delegates nothing (its final call reports the denial).
 """
 
 from __future__ import annotations
@@ -32,10 +44,48 @@ from runtime.forecast.workload import Workload
 from runtime.roster.catalog import Catalog
 
 IntArray = NDArray[np.int64]
-MAX_LEVELS: Final = 7
-FINAL_SLOT: Final = 255
+PhaseArray = NDArray[np.int8]
+KEY_BITS_TOTAL: Final = 62
 HUMAN_SLOT: Final = 1
 FIRST_DELEGATE_SLOT: Final = 2
+FIRST, ASK, FINAL = 0, 1, 2
+"""Step phases within a visit: first stretch, a human request (or its timeout wait), answer."""
+APPROVED, DENIED, TIMED_OUT = 0, 1, 2
+"""Outcomes of a human request."""
+ON_APPROVE, ON_DENY, ON_ESCALATE = 0, 1, 2
+"""Indexes of workload.ON_TIMEOUT."""
+
+
+def key_bits(slots: int) -> int:
+    """Bits per level for agents with at most `slots` delegation edges."""
+    return max(2, int(slots + FIRST_DELEGATE_SLOT).bit_length())
+
+
+def level_cap(slots: int) -> int:
+    """How many levels (entry plus delegation depths) the order keys can tell apart."""
+    return KEY_BITS_TOTAL // key_bits(slots)
+
+
+@dataclass(frozen=True, slots=True)
+class Asks:
+    """Every human request: its task, human (by index) and outcome (APPROVED, DENIED, TIMED_OUT)."""
+
+    task: IntArray
+    human: IntArray
+    outcome: IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class Visits:
+    """The visits of all tasks, level by level (`bounds[d]` is where depth d starts)."""
+
+    task: IntArray
+    agent: IntArray
+    parent: IntArray
+    """Parent visit, or -1 for a task's entry visit (visit i < tasks is task i's)."""
+    rank: IntArray
+    """Order among its siblings (the parent's delegation edge index)."""
+    bounds: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,30 +106,65 @@ class Work:
     key: IntArray
     models: tuple[str, ...]
     """Model id of each agent (by index)."""
+    visit: IntArray | None = None
+    """Per step: its visit (index into `visits`)."""
+    phase: PhaseArray | None = None
+    """Per step: FIRST, ASK or FINAL."""
+    visits: Visits | None = None
+    parallel: IntArray | None = None
+    """Per agent: delegations of one visit that run at once."""
+    asks: Asks | None = None
+    depth_limited: int = 0
+    """Visits at the policy's delegation depth that would have delegated further."""
+    depth_cut: int = 0
+    """Visits at the forecast's level cap (below the policy's depth) that would have delegated."""
+    levels: int = 0
+    """Levels modelled: the entry agent plus this many minus one delegation depths."""
+    fans_out: bool = False
+    """Whether some visit has several delegations that may run at once."""
 
     def is_human(self) -> NDArray[np.bool_]:
-        return self.resource >= len(self.agents)
+        return (self.resource >= len(self.agents)) & (self.resource < self.wait_resource)
+
+    @property
+    def wait_resource(self) -> int:
+        """The pseudo-resource of timed-out requests: plain waits, never queued."""
+        return len(self.agents) + len(self.humans)
+
+
+
+def fans_out(visits: Visits, parallel: IntArray) -> bool:
+    """Whether some visit has several delegations that may run at once."""
+    parent = visits.parent[visits.parent >= 0]
+    if not parent.size:
+        return False
+    wide = np.flatnonzero(np.bincount(parent) > 1)
+    return bool((parallel[visits.agent[wide]] > 1).any())
+
+
+_Columns = tuple[IntArray, IntArray, FloatArray, IntArray, FloatArray, FloatArray, IntArray,
+                 IntArray, PhaseArray]
 
 
 class _Steps:
     """Growing lists of step-array pieces, concatenated once at the end."""
 
     def __init__(self) -> None:
-        self.parts: list[tuple[IntArray, IntArray, FloatArray, IntArray, FloatArray, FloatArray,
-                               IntArray]] = []
+        self.parts: list[_Columns] = []
 
     def add(self, task: IntArray, resource: IntArray, duration: FloatArray, calls: IntArray,
-            output: FloatArray, cost: FloatArray, key: IntArray) -> None:
+            output: FloatArray, cost: FloatArray, key: IntArray, visit: IntArray,
+            phase: int) -> None:
         if task.size:
-            self.parts.append((task, resource, duration, calls, output, cost, key))
+            self.parts.append((task, resource, duration, calls, output, cost, key, visit,
+                               np.full(task.size, phase, np.int8)))
 
-    def arrays(self) -> tuple[IntArray, IntArray, FloatArray, IntArray, FloatArray, FloatArray,
-                              IntArray]:
+    def arrays(self) -> _Columns:
         if not self.parts:
-            empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
-            return empty_i, empty_i, empty_f, empty_i, empty_f, empty_f, empty_i
-        cols = [np.concatenate(col) for col in zip(*self.parts, strict=True)]
-        return cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6]
+            i, f = np.zeros(0, np.int64), np.zeros(0)
+            return i, i, f, i, f, f, i, i, np.zeros(0, np.int8)
+        c = [np.concatenate(col) for col in zip(*self.parts, strict=True)]
+        return c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
 
 
 def sample_work(workload: Workload, catalog: Catalog, tasks: int,
@@ -94,31 +179,81 @@ def sample_work(workload: Workload, catalog: Catalog, tasks: int,
     entry_choice = rng.choice(len(mix), size=tasks, p=weights / weights.sum())
     entry = np.array([index[a] for a in mix], dtype=np.int64)[entry_choice]
     steps = _Steps()
-    v_task = np.arange(tasks, dtype=np.int64)
-    v_agent = entry.copy()
-    v_key = np.zeros(tasks, dtype=np.int64)
-    levels = min(workload.max_depth + 1, MAX_LEVELS)
+    asks = _AskLog()
+    level = _Level(np.arange(tasks, dtype=np.int64), entry.copy(),
+                   np.zeros(tasks, dtype=np.int64), np.arange(tasks, dtype=np.int64))
+    bits = key_bits(table.delegate_p.shape[1])
+    cap = KEY_BITS_TOTAL // bits
+    levels = min(workload.max_depth + 1, cap)
+    v_task, v_agent, v_parent, v_rank = [level.task], [level.agent], [np.full(tasks, -1)], [
+        np.zeros(tasks, np.int64)]
+    bounds = [0]
+    wanted = 0
     for depth in range(levels):
-        if not v_task.size:
+        if not level.task.size:
             break
-        shift = 8 * (MAX_LEVELS - 1 - depth)
-        v_task, v_agent, v_key = _level(workload, table, v_task, v_agent, v_key, shift,
-                                        depth + 1 < levels, steps, rng)
-    task, resource, duration, calls, output, cost, key = steps.arrays()
+        shift = bits * (cap - 1 - depth)
+        level, parent, rank, wanted = _level(workload, table, level, shift, bits,
+                                             depth + 1 < levels, steps, asks, rng)
+        bounds.append(bounds[-1] + v_task[-1].size)
+        v_task.append(level.task)
+        v_agent.append(level.agent)
+        v_parent.append(parent)
+        v_rank.append(rank)
+    task, resource, duration, calls, output, cost, key, visit, phase = steps.arrays()
+    visits = Visits(np.concatenate(v_task[:-1]), np.concatenate(v_agent[:-1]),
+                    np.concatenate(v_parent[:-1]).astype(np.int64),
+                    np.concatenate(v_rank[:-1]).astype(np.int64), tuple(bounds))
+    policy_bound = levels == workload.max_depth + 1
     return Work(tasks, agents, humans, entry, task, resource, duration, calls, output, cost,
-                key, tuple(workload.agents[a].model for a in agents))
+                key, tuple(workload.agents[a].model for a in agents), visit, phase, visits,
+                table.parallel, asks.arrays(), wanted if policy_bound else 0,
+                0 if policy_bound else wanted, levels, fans_out(visits, table.parallel))
+
+
+@dataclass(frozen=True, slots=True)
+class _Level:
+    """The visits of one delegation level: task, agent, order key and global visit id."""
+
+    task: IntArray
+    agent: IntArray
+    key: IntArray
+    visit: IntArray
+
+
+class _AskLog:
+    def __init__(self) -> None:
+        self.parts: list[tuple[IntArray, IntArray, IntArray]] = []
+
+    def add(self, task: IntArray, human: IntArray, outcome: IntArray) -> None:
+        if task.size:
+            self.parts.append((task, human, outcome))
+
+    def arrays(self) -> Asks:
+        if not self.parts:
+            empty = np.zeros(0, np.int64)
+            return Asks(empty, empty, empty)
+        cols = [np.concatenate(col) for col in zip(*self.parts, strict=True)]
+        return Asks(cols[0], cols[1], cols[2])
 
 
 def _level(
-    workload: Workload, table: Tables, task: IntArray, agent: IntArray, key: IntArray,
-    shift: int, may_delegate: bool, steps: _Steps, rng: np.random.Generator,
-) -> tuple[IntArray, IntArray, IntArray]:
-    """All visits of one delegation level: adds their steps, returns the next level's visits."""
+    workload: Workload, table: Tables, v: _Level, shift: int, bits: int, may_delegate: bool,
+    steps: _Steps, asks: _AskLog, rng: np.random.Generator,
+) -> tuple[_Level, IntArray, IntArray, int]:
+    """All visits of one delegation level: adds their steps, returns the next level's visits.
+
+    Also returns the children's parent visits and ranks, and, when this level
+    may not delegate, how many of its visits would have.
+    """
+    task, agent, key = v.task, v.agent, v.key
     n = task.size
     calls = 1 + rng.poisson(table.extra_calls[agent])
     tool_time = np.zeros(n)
     has_children = np.zeros(n, dtype=bool)
-    asks: list[tuple[IntArray, IntArray]] = []  # (visit rows, human index)
+    req_rows: list[IntArray] = []
+    req_human: list[IntArray] = []
+    req_deny: list[FloatArray] = []
     if table.tool_rate.size and table.tool_rate.any():
         counts = rng.poisson(table.tool_rate[agent])
         for j, tool_id in enumerate(workload.tools):
@@ -130,52 +265,111 @@ def _level(
             tool_time += sum_by(owner, workload.tools[tool_id].seconds.sample(rng, total), n)
             asking = owner[table.tool_asks[agent[owner], j]]
             if asking.size:
-                asks.append((asking, table.approver[agent[asking]]))
-                has_children[asking] = True
+                req_rows.append(asking)
+                req_human.append(table.approver[agent[asking]])
+                req_deny.append(table.deny_tool[agent[asking], j])
     askers = np.flatnonzero(table.escalates[agent])
     if askers.size:
         asked = rng.random((askers.size, table.escalate_p.shape[1])) < table.escalate_p[
             agent[askers]]
         rows, human = np.nonzero(asked)
         rows = askers[rows]
-        asks.append((rows, human))
+        req_rows.append(rows)
+        req_human.append(human)
+        req_deny.append(table.deny_escalate[agent[rows], human])
+    denied = np.zeros(n, dtype=bool)
+    if req_rows:
+        rows = np.concatenate(req_rows)
         has_children[rows] = True
-    children = (np.zeros(0, np.int64),) * 3
-    senders = np.flatnonzero(table.delegates[agent]) if may_delegate else np.zeros(0, np.int64)
+        refused = _human_steps(workload, table, rows, v, (HUMAN_SLOT << shift),
+                               np.concatenate(req_human), np.concatenate(req_deny), steps, asks,
+                               rng)
+        denied[rows[refused]] = True
+    empty = np.zeros(0, np.int64)
+    children = _Level(empty, empty, empty, empty)
+    parent, rank = empty, empty
+    wanted = 0
+    senders = np.flatnonzero(table.delegates[agent] & ~denied)
     if senders.size:
         sent = rng.random((senders.size, table.delegate_p.shape[1])) < table.delegate_p[
             agent[senders]]
         rows, slot = np.nonzero(sent)
         rows = senders[rows]
-        has_children[rows] = True
-        slot_bits = np.minimum(FIRST_DELEGATE_SLOT + slot, FINAL_SLOT - 1) << shift
-        children = (task[rows], table.delegate_to[agent[rows], slot], key[rows] | slot_bits)
+        if may_delegate:
+            has_children[rows] = True
+            slot_bits = (FIRST_DELEGATE_SLOT + slot) << shift
+            start = int(v.visit.max(initial=-1)) + 1
+            children = _Level(task[rows], table.delegate_to[agent[rows], slot],
+                              key[rows] | slot_bits,
+                              np.arange(start, start + rows.size, dtype=np.int64))
+            parent, rank = v.visit[rows], slot.astype(np.int64)
+        else:
+            wanted = int(np.unique(task[rows]).size)
     first = np.where(has_children, np.maximum(calls - 1, 1), calls)
     dur, out, cost = _calls(table, agent, first, rng)
-    steps.add(task, agent, dur + tool_time, first, out, cost, key)
+    steps.add(task, agent, dur + tool_time, first, out, cost, key, v.visit, FIRST)
     if has_children.any():
         final = np.flatnonzero(has_children)
         ones = np.ones(final.size, np.int64)
         dur, out, cost = _calls(table, agent[final], ones, rng)
+        final_slot = (1 << bits) - 1
         steps.add(task[final], agent[final], dur, ones, out, cost,
-                  key[final] | (FINAL_SLOT << shift))
-    for rows, human in asks:
-        _human_steps(workload, task[rows], key[rows] | (HUMAN_SLOT << shift), human, steps, rng)
-    return children
+                  key[final] | (final_slot << shift), v.visit[final], FINAL)
+    return children, parent, rank, wanted
 
 
-def _human_steps(workload: Workload, task: IntArray, key: IntArray, human: IntArray,
-                 steps: _Steps, rng: np.random.Generator) -> None:
-    """Requests to humans (by human index), each with its answer's working time."""
+def _human_steps(workload: Workload, table: Tables, rows: IntArray, v: _Level, slot_bits: int,
+                 human: IntArray, deny: FloatArray, steps: _Steps, asks: _AskLog,
+                 rng: np.random.Generator) -> NDArray[np.bool_]:
+    """Requests of visits `rows` to humans (by index): answers, timeouts, backups.
+
+    Returns, per request, whether it ended denied (an answer "no", or a timeout
+    that denies or has no backup left to ask). A request asks each human at most
+    once, like the engine's backup chain.
+    """
     n_agents = len(workload.agents)
-    duration = np.empty(task.size)
-    for h, human_id in enumerate(workload.humans):
-        rows = human == h
-        if rows.any():
-            duration[rows] = workload.humans[human_id].response_seconds.sample(
-                rng, int(rows.sum()))
-    zeros = np.zeros(task.size)
-    steps.add(task, human + n_agents, duration, np.zeros(task.size, np.int64), zeros, zeros, key)
+    wait = n_agents + len(workload.humans)
+    refused = np.zeros(rows.size, dtype=bool)
+    seen = np.zeros((rows.size, max(len(workload.humans), 1)), dtype=bool)
+    active = np.arange(rows.size)
+    current, p_deny = human.copy(), deny.copy()
+    seen[active, current] = True
+    while active.size:
+        hum = current[active]
+        duration = np.empty(active.size)
+        for h in np.unique(hum).tolist():
+            at = hum == h
+            duration[at] = _response(workload, h, rng, int(at.sum()))
+        limit = table.timeout_s[hum]
+        timed = duration > limit
+        said_no = rng.random(active.size) < p_deny[active]
+        outcome = np.where(timed, TIMED_OUT, np.where(said_no, DENIED, APPROVED))
+        r = rows[active]
+        resource = np.where(timed, wait, hum + n_agents)
+        zeros = np.zeros(active.size)
+        steps.add(v.task[r], resource, np.where(timed, limit, duration),
+                  np.zeros(active.size, np.int64), zeros, zeros, v.key[r] | slot_bits,
+                  v.visit[r], ASK)
+        asks.add(v.task[r], hum, outcome.astype(np.int64))
+        refused[active[~timed & said_no]] = True
+        action = table.on_timeout[hum]
+        refused[active[timed & (action == ON_DENY)]] = True
+        escalating = timed & (action == ON_ESCALATE)
+        nxt = table.backup[hum[escalating]]
+        esc = active[escalating]
+        again = (nxt < 0) | seen[esc, np.maximum(nxt, 0)]
+        refused[esc[again]] = True
+        esc, nxt = esc[~again], nxt[~again]
+        current[esc] = nxt
+        p_deny[esc] = table.human_deny[nxt]
+        seen[esc, nxt] = True
+        active = esc
+    return refused
+
+
+def _response(workload: Workload, h: int, rng: np.random.Generator, size: int) -> FloatArray:
+    human_id = list(workload.humans)[h]
+    return workload.humans[human_id].response_seconds.sample(rng, size)
 
 
 def _calls(table: Tables, agent: IntArray, per_step: IntArray,

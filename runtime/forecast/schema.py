@@ -15,7 +15,7 @@ import json
 from typing import Any, Final
 
 from runtime.forecast.calendar import DAY_NAMES
-from runtime.forecast.workload import FORMAT_NAME, FORMAT_VERSION
+from runtime.forecast.workload import FORMAT_NAME, FORMAT_VERSION, ON_TIMEOUT
 
 SCHEMA_ID: Final = "https://agent-roster.invalid/schema/workload-v1.json"
 ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
@@ -84,6 +84,33 @@ _AGENT: Final = {
                             "Probability, per visit, of asking each human."),
         "tools": _by_id(_number("Mean calls per visit."),
                         "Mean calls per visit of each granted tool."),
+        "max_parallel_delegations": {
+            "type": "integer", "minimum": 1, "maximum": 256,
+            "description": "Delegations of one visit that run at once (default: the roster's "
+            "max_parallel_delegations, else 1)."},
+        "deny": _by_id(_number("Probability that a request at this gate is denied.", 0, 1),
+                       "Denial probability per gate: a human this agent escalates to, or a "
+                       "tool whose calls need approval; overrides the human's deny."),
+    },
+}
+
+_HUMAN: Final = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "response_s": _dist("Working seconds to answer one request."),
+        "reviewers": {"type": "integer", "minimum": 1,
+                      "description": "People answering in parallel."},
+        "hours": _HOURS,
+        "deny": _number("Probability that an answered request is denied (default 0).", 0, 1),
+        "timeout_s": {"description": "Seconds after which a request times out (default: the "
+                      "roster's timeout_s); null for never.",
+                      "anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "null"}]},
+        "on_timeout": {"type": "string", "enum": list(ON_TIMEOUT),
+                       "description": "What a timed-out request becomes (default: the "
+                       "roster's on_timeout, else deny)."},
+        "backup": {"type": "string", "description": "The human a timed-out request escalates "
+                   "to with on_timeout: escalate (default: the roster's backup)."},
     },
 }
 
@@ -129,14 +156,8 @@ def build_schema() -> dict[str, Any]:
             "tools": _by_id({"type": "object", "additionalProperties": False,
                              "properties": {"seconds": _dist("Seconds one call takes.")}},
                             "Latency of each tool."),
-            "humans": _by_id({"type": "object", "additionalProperties": False,
-                              "properties": {
-                                  "response_s": _dist("Working seconds to answer one request."),
-                                  "reviewers": {"type": "integer", "minimum": 1,
-                                                "description": "People answering in parallel."},
-                                  "hours": _HOURS,
-                              }},
-                             "Each human's reviewers, answer time and working hours."),
+            "humans": _by_id(_HUMAN, "Each human's reviewers, answer time, working hours, "
+                             "denials and timeouts."),
         },
     }
 

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from runtime.forecast.defaults import MODEL_SPEED, model_info
 from runtime.forecast.dists import Dist, Exponential, FloatArray, LogNormal
-from runtime.forecast.workload import Workload
+from runtime.forecast.workload import ON_TIMEOUT, Workload
 from runtime.roster.catalog import Catalog
 from runtime.roster.costs import TOKENS_PER_PRICE_UNIT
 
@@ -108,6 +108,20 @@ class Tables:
     """agents × tools: every call waits for the agent's approver."""
     approver: IntArray
     """Per agent: human index of its approver, or -1."""
+    deny_escalate: FloatArray
+    """agents × humans: probability that an escalation to the human is denied."""
+    deny_tool: FloatArray
+    """agents × tools: probability that an approval of a call of the tool is denied."""
+    human_deny: FloatArray
+    """Per human: denial probability of a request from a backup chain (no gate override)."""
+    timeout_s: FloatArray
+    """Per human: timeout in seconds (inf: none)."""
+    on_timeout: IntArray
+    """Per human: what a timeout becomes (index into workload.ON_TIMEOUT)."""
+    backup: IntArray
+    """Per human: index of the backup, or -1."""
+    parallel: IntArray
+    """Per agent: delegations of one visit that run at once."""
 
     @property
     def delegates(self) -> NDArray[np.bool_]:
@@ -143,6 +157,18 @@ class Tables:
             for tool, rate in load.tools.items():
                 tool_rate[a, tools.index(tool)] = rate
                 tool_asks[a, tools.index(tool)] = tool in load.approval_tools and approver[a] >= 0
+        hloads = [workload.humans[h] for h in humans]
+        human_deny = np.array([h.deny for h in hloads], dtype=np.float64)
+        deny_escalate = np.tile(human_deny, (len(agents), 1))
+        deny_tool = np.zeros((len(agents), len(tools)))
+        for a, load in enumerate(loads):
+            if approver[a] >= 0:
+                deny_tool[a, :] = human_deny[approver[a]]
+            for gate, p in load.deny.items():
+                if gate in workload.humans:
+                    deny_escalate[a, humans.index(gate)] = p
+                elif gate in workload.tools:
+                    deny_tool[a, tools.index(gate)] = p
         cf = np.array([load.cached_fraction for load in loads])
 
         def blended(prices: list[tuple[float, float]]) -> FloatArray:
@@ -172,5 +198,14 @@ class Tables:
             tool_rate=tool_rate,
             tool_asks=tool_asks,
             approver=approver,
+            deny_escalate=deny_escalate,
+            deny_tool=deny_tool,
+            human_deny=human_deny,
+            timeout_s=np.array([np.inf if h.timeout_s is None else h.timeout_s for h in hloads],
+                               dtype=np.float64),
+            on_timeout=np.array([ON_TIMEOUT.index(h.on_timeout) for h in hloads], np.int64),
+            backup=np.array([humans.index(h.backup) if h.backup is not None
+                             and h.backup in workload.humans else -1 for h in hloads], np.int64),
+            parallel=np.array([max(1, load.parallel) for load in loads], np.int64),
         )
 

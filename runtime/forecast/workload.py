@@ -12,7 +12,10 @@ and the tool calls between them, holding one of the agent's concurrency
 slots), then human requests (escalations and approvals of `ask` tool grants,
 each waiting in that human's queue), then delegations (each target with its
 probability, depth-first), then, when anything was handed off, a final model
-call that writes the answer. See docs/workloads.md.
+call that writes the answer. Delegations run up to the agent's `parallel`
+bound at once; a human request may be denied or time out (and then be
+approved, denied or escalated to a backup), and a denial ends the branch: the
+visit delegates nothing. See docs/workloads.md.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from runtime.forecast.dists import Dist
 
 FORMAT_NAME: Final = "agent-roster-workload"
 FORMAT_VERSION: Final = 1
+ON_TIMEOUT: Final = ("approve", "deny", "escalate")
 
 
 def _empty_floats() -> Mapping[str, float]:
@@ -64,6 +68,11 @@ class AgentLoad:
     """Tools whose every call waits for the approver (grant approval `ask`)."""
     latency_from_model: bool = False
     """`seconds_per_call` was derived from the model's speed, so a what-if recomputes it."""
+    parallel: int = 1
+    """Delegations of one visit that run at once (the roster's `max_parallel_delegations`)."""
+    deny: Mapping[str, float] = field(default_factory=_empty_floats)
+    """Denial probability per gate of this agent (a human it escalates to, or an `ask` tool),
+    overriding the human's own `deny`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,14 @@ class HumanLoad:
     """Working time one request needs once a reviewer picks it up."""
     reviewers: int
     hours: Hours
+    deny: float = 0.0
+    """Probability that an answered request is denied (a denial ends that branch of the task)."""
+    timeout_s: float | None = None
+    """A request whose answer needs longer than this times out (None: waits for the answer)."""
+    on_timeout: str = "deny"
+    """What a timed-out request becomes: "approve", "deny" or "escalate" (to `backup`)."""
+    backup: str | None = None
+    """The human a timed-out request escalates to (when `on_timeout` is "escalate")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,3 +90,18 @@ def test_a_roster_without_agents_exits_2(
     empty.write_text("format: agent-roster\nversion: 1\nname: empty\n")
     assert main(["forecast", str(empty)]) == 2
     assert "no agent" in capsys.readouterr().err
+
+
+def test_depth_warnings_are_repeated_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A delegation loop under a shallow policy: tasks hit the depth limit, the CLI says so."""
+    loop = tmp_path / "loop.roster.yaml"
+    loop.write_text("format: agent-roster\nversion: 1\nname: loop\nentry: [a]\n"
+                    "defaults: {model: claude-haiku-5-5}\npolicy: {max_delegation_depth: 2}\n"
+                    "agents:\n  a: {delegates_to: [b]}\n  b: {delegates_to: [a]}\n")
+    assert main(["forecast", str(loop), "--tasks", "2000"]) == 0
+    captured = capsys.readouterr()
+    assert "warning: delegation depth:" in captured.err
+    assert "policy's delegation depth 2" in captured.err
+    assert "policy's delegation depth 2" in captured.out  # also under notes
