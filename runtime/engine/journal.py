@@ -160,11 +160,15 @@ class StepRecord:
 
 class Journal:
     def __init__(self, url: str) -> None:
+        from runtime.engine.journal_migrations import prepare_journal
+
         self.url = url
         self.engine = sa.create_engine(engine_url(url))
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        _md.create_all(self.engine)
+        # the schema version check and migrations (journal_migrations.py) come before any
+        # other use of the database; they create the tables of a fresh one
+        self.schema = prepare_journal(engine_url(url), owner=self.engine)
         self.writer = JournalWriter(self.engine)
         self._ignoring: dict[str, sa.Executable] = {}  # compiled once, reused with parameters
 

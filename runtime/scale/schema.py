@@ -4,7 +4,10 @@ The journal and the executors table are created on first use (`CREATE TABLE` whe
 missing). On PostgreSQL two processes starting together on a fresh database (a
 pool's first workers, a submit racing a worker) would both see the tables missing
 and one would fail on the duplicate; a transaction-level advisory lock makes the
-first one create them while the others wait, then find them.
+first one create them while the others wait, then find them. Schema versions and
+migrations of an existing journal happen inside `Journal(url)` itself
+(runtime/engine/journal_migrations.py), under their own advisory lock
+(`MIGRATION_LOCK`, a different key, so holding this lock never waits on itself).
 """
 
 from __future__ import annotations
