@@ -66,35 +66,39 @@ def default_workload(content: RosterContent, catalog: Catalog | None = None) -> 
     agents = {n.id: n for n in content.nodes.values() if isinstance(n, m.Agent)}
     humans = [n for n in content.nodes.values() if isinstance(n, m.Human)]
     tools = [n for n in content.nodes.values() if isinstance(n, m.Tool)]
-    notes = [
-        f"{TASKS_PER_DAY:g} tasks a day, arriving {BUSINESS_HOURS.describe()} (Poisson)",
-        f"each agent visit makes about min({costs.TYPICAL_TURNS}, max_turns/2) model calls of "
-        f"p50 {costs.TYPICAL_INPUT_TOKENS:,} input tokens ({costs.TYPICAL_CACHED_FRACTION:.0%} "
-        f"cache hits) and p50 {costs.TYPICAL_OUTPUT_TOKENS:,} output tokens (capped by "
-        f"max_tokens_per_call), p95 {TOKEN_SPREAD:g}x p50",
-        "model call time = time to first token + the call's output tokens / speed of the "
-        "model's tier "
-        "(" + ", ".join(f"tier {t}: {a:g} s + {b:g} tok/s" for t, (a, b) in MODEL_SPEED.items())
-        + ")",
-        "each visit hands work to one delegate on average, spread evenly over the delegation "
-        "edges (at most 50% per edge)",
-        f"each visit asks a human with probability {ESCALATION_PER_VISIT:.0%} (split over its "
-        "escalation targets)",
-        f"each granted tool is called {TOOL_CALLS_PER_VISIT:g} time per visit, taking "
-        f"{describe(TOOL_SECONDS, ' s')}; every call of an 'ask' grant waits for the agent's "
-        "first escalation target",
-        f"each agent runs at most {CONCURRENCY} visits at once",
-        f"humans: {REVIEWERS} reviewer each, answering in p50 {RESPONSE_P50_S / 60:g} min of "
-        f"working time (p95 their timeout_s or 4x p50), {BUSINESS_HOURS.describe()}",
-        "humans approve every request they answer (no denials); a request whose answer needs "
-        "longer than the human's timeout_s times out and follows their on_timeout (deny, or "
-        "escalate to their backup)",
-        "delegations of one visit run max_parallel_delegations at a time (agent, else "
-        "defaults, else 1)",
-        f"rate limits: Anthropic usage tier {API_TIER} per model "
-        f"({API_TIER_LIMITS[API_TIER].requests_per_minute:,.0f} requests and "
-        f"{API_TIER_LIMITS[API_TIER].output_tokens_per_minute:,.0f} output tokens per minute)",
+    keyed: list[tuple[str, str]] = [
+        ("tasks_per_day", f"{TASKS_PER_DAY:g} tasks a day"),
+        ("arrival", f"tasks arrive {BUSINESS_HOURS.describe()} (Poisson)"),
+        ("agents", f"each agent visit makes about min({costs.TYPICAL_TURNS}, max_turns/2) model "
+         f"calls of p50 {costs.TYPICAL_INPUT_TOKENS:,} input tokens "
+         f"({costs.TYPICAL_CACHED_FRACTION:.0%} cache hits) and p50 "
+         f"{costs.TYPICAL_OUTPUT_TOKENS:,} output tokens (capped by max_tokens_per_call), "
+         f"p95 {TOKEN_SPREAD:g}x p50"),
+        ("speed", "model call time = time to first token + the call's output tokens / speed of "
+         "the model's tier (" + ", ".join(f"tier {t}: {a:g} s + {b:g} tok/s"
+                                          for t, (a, b) in MODEL_SPEED.items()) + ")"),
+        ("agents", "each visit hands work to one delegate on average, spread evenly over the "
+         "delegation edges (at most 50% per edge)"),
+        ("agents", f"each visit asks a human with probability {ESCALATION_PER_VISIT:.0%} (split "
+         "over its escalation targets)"),
+        ("tools", f"each granted tool is called {TOOL_CALLS_PER_VISIT:g} time per visit, taking "
+         f"{describe(TOOL_SECONDS, ' s')}; every call of an 'ask' grant waits for the agent's "
+         "first escalation target"),
+        ("agents", f"each agent runs at most {CONCURRENCY} visits at once"),
+        ("humans", f"humans: {REVIEWERS} reviewer each, answering in p50 "
+         f"{RESPONSE_P50_S / 60:g} min of working time (p95 their timeout_s or 4x p50), "
+         f"{BUSINESS_HOURS.describe()}"),
+        ("deny", "humans approve every request they answer (no denials); a request whose "
+         "answer needs longer than the human's timeout_s times out and follows their "
+         "on_timeout (deny, or escalate to their backup)"),
+        ("agents", "delegations of one visit run max_parallel_delegations at a time (agent, "
+         "else defaults, else 1)"),
+        ("api_tier", f"rate limits: Anthropic usage tier {API_TIER} per model "
+         f"({API_TIER_LIMITS[API_TIER].requests_per_minute:,.0f} requests and "
+         f"{API_TIER_LIMITS[API_TIER].output_tokens_per_minute:,.0f} output tokens per minute)"),
     ]
+    notes = [text for _topic, text in keyed]
+    topics = [topic for topic, _text in keyed]
     loads = {aid: _agent_load(a, content, catalog) for aid, a in agents.items()}
     human_ids = {h.id for h in humans}
     for aid, agent in agents.items():
@@ -102,10 +106,12 @@ def default_workload(content: RosterContent, catalog: Catalog | None = None) -> 
         if named is None or catalog.get(named) is None:
             notes.append(f"{aid}: model {named or '(none)'} is not in the catalog; priced and "
                          f"timed as {FALLBACK_MODEL}")
+            topics.append("roster")
     unrouted = sorted(a for a, load in loads.items() if load.approval_tools and not load.approver)
     if unrouted:
         notes.append("no approver for 'ask' grants of " + ", ".join(unrouted)
                      + ": those calls are counted as made without waiting")
+        topics.append("roster")
     return Workload(
         name=meta.name or "roster",
         tasks_per_day=TASKS_PER_DAY,
@@ -118,6 +124,7 @@ def default_workload(content: RosterContent, catalog: Catalog | None = None) -> 
         api_tier=API_TIER,
         max_depth=eff.policy_depth(meta),
         assumptions=tuple(notes),
+        assumption_topics=tuple(topics),
     )
 
 

@@ -136,7 +136,7 @@ def _build(raw: dict[str, Any], content: RosterContent, catalog: Catalog,
     if "arrival" in raw and "hours" in raw["arrival"]:
         arrival = Arrival(_hours(raw["arrival"]["hours"], ("arrival", "hours")))
     notes = (f"values not given in {Path(filename).name} come from these defaults:",
-             *base.assumptions)
+             *still_default(base, raw))
     return Workload(
         name=str(raw.get("name") or base.name),
         tasks_per_day=float(raw.get("tasks_per_day", base.tasks_per_day)),
@@ -150,6 +150,29 @@ def _build(raw: dict[str, Any], content: RosterContent, catalog: Catalog,
         max_depth=base.max_depth,
         assumptions=notes,
     )
+
+
+def still_default(base: Workload, raw: dict[str, Any]) -> list[str]:
+    """The default assumptions a workload file leaves in force: those about values it does
+    not set, reworded where it sets them only in part."""
+    denies = "deny" in str(raw.get("agents", {})) or any(
+        "deny" in spec for spec in raw.get("humans", {}).values() if isinstance(spec, dict))
+    out = []
+    topics = base.assumption_topics or ("",) * len(base.assumptions)
+    for topic, text in zip(topics, base.assumptions, strict=True):
+        if topic in ("tasks_per_day", "arrival") and topic in raw:
+            continue
+        if topic == "arrival" and "hours" not in raw.get("arrival", {"hours": 1}):
+            continue
+        if topic == "api_tier" and "api_tier" in raw:
+            continue
+        if topic == "api_tier" and raw.get("rate_limits"):
+            text += " for models without a rate_limits entry"
+        if topic == "deny" and denies:
+            text = ("humans and gates given no deny probability approve every request they "
+                    "answer; " + text.split("; ", 1)[-1])
+        out.append(text)
+    return out
 
 
 def _known(name: str, ids: set[str], path: Path_, kind: str) -> None:

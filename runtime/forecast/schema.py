@@ -19,6 +19,7 @@ from runtime.forecast.workload import FORMAT_NAME, FORMAT_VERSION, ON_TIMEOUT
 
 SCHEMA_ID: Final = "https://agent-roster.invalid/schema/workload-v1.json"
 ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+MAX_TASKS_PER_DAY: Final = 10_000_000
 
 
 def _number(help_text: str, minimum: float = 0, maximum: float | None = None,
@@ -131,8 +132,8 @@ def build_schema() -> dict[str, Any]:
             "name": {"type": "string"},
             "roster": {"type": "string", "description": "The roster file this workload is for "
                        "(relative to this file); informative."},
-            "tasks_per_day": _number("Tasks arriving per day on which tasks arrive.", 0, None,
-                                     exclusive=True),
+            "tasks_per_day": _number("Tasks arriving per day on which tasks arrive.", 0,
+                                     MAX_TASKS_PER_DAY, exclusive=True),
             "arrival": {"type": "object", "additionalProperties": False,
                         "properties": {"hours": _HOURS}},
             "mix": _by_id(_number("Relative weight.", 0),

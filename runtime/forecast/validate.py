@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Any
+from typing import Any, Final
 
 from runtime.roster.errors import RosterLoadError
 
@@ -61,14 +61,26 @@ def _is_type(value: Any, kind: str) -> bool:
     return isinstance(value, bool)
 
 
+LARGEST: Final = 1e9
+"""No workload quantity (tasks, tokens, seconds, limits) is meaningful above this; a larger
+number is a typo (an exponent, extra zeros) and would make the forecast print nonsense."""
+
+
 def _bounds(value: float, schema: dict[str, Any], path: Path) -> None:
     if not math.isfinite(value):
         raise _fail(path, f"expected a finite number, got {value}", schema)
+    if "maximum" not in schema and abs(value) > LARGEST:
+        raise _fail(path, f"{value:g} is too large", schema,
+                    expected=f"a number of at most {LARGEST:,.0f}",
+                    hint="check for a typo: an exponent or extra zeros")
     low, ex_low, high = schema.get("minimum"), schema.get("exclusiveMinimum"), schema.get("maximum")
     if (low is not None and value < low) or (ex_low is not None and value <= ex_low) or (
         high is not None and value > high
     ):
-        raise _fail(path, f"{value} is out of range", schema, expected=_expected(schema))
+        expected = _expected(schema)
+        raise _fail(path, f"{value:g} is out of range", schema, expected=expected,
+                    hint=f"write {expected}" + (f" ({schema['description']})"
+                                                if schema.get("description") else ""))
 
 
 def _object(value: dict[str, Any], schema: dict[str, Any], path: Path) -> None:
@@ -139,12 +151,17 @@ def _expected(schema: dict[str, Any]) -> str:
         return " or ".join(repr(o) for o in schema["enum"])
     parts = []
     if "minimum" in schema:
-        parts.append(f">= {schema['minimum']:g}")
+        parts.append(f"at least {_num(schema['minimum'])}")
     if "exclusiveMinimum" in schema:
-        parts.append(f"> {schema['exclusiveMinimum']:g}")
+        parts.append(f"above {_num(schema['exclusiveMinimum'])}")
     if "maximum" in schema:
-        parts.append(f"<= {schema['maximum']:g}")
+        parts.append(f"at most {_num(schema['maximum'])}")
     return text + (" " + " and ".join(parts) if parts else "")
+
+
+def _num(x: float) -> str:
+    """10000000 -> "10,000,000"; 0.5 -> "0.5"."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
 
 
 def _show(value: Any) -> str:

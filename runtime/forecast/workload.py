@@ -126,6 +126,9 @@ class Workload:
     """Delegation depth limit (the roster policy's)."""
     assumptions: tuple[str, ...] = ()
     """Plain-language list of every value that came from a default, for people to check."""
+    assumption_topics: tuple[str, ...] = ()
+    """What each assumption is about ("tasks_per_day", "arrival", "agents", "deny", ...),
+    parallel to `assumptions`, so a workload file that sets a value drops its default."""
 
     @property
     def days_per_month(self) -> float:

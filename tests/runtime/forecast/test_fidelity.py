@@ -206,7 +206,7 @@ def test_timeouts_on_timeout_and_backup_default_from_the_roster() -> None:
     ("humans:\n  deputy: {on_timeout: escalate}\n", "has no backup"),
     ("humans:\n  boss: {backup: nobody}\n", "no other human 'nobody'"),
     ("agents:\n  lead: {deny: {writer: 0.5}}\n", "not a gate of 'lead'"),
-    ("humans:\n  boss: {deny: 1.5}\n", "<= 1"),
+    ("humans:\n  boss: {deny: 1.5}\n", "at most 1"),
 ])
 def test_bad_denial_and_timeout_settings_are_located_errors(spec: str, message: str) -> None:
     with pytest.raises(RosterLoadError) as caught:
