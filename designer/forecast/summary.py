@@ -89,6 +89,10 @@ class SummaryTable(QTableWidget):
     def show_forecast(self, f: Forecast) -> None:
         rows = [[label, show(e.value, unit), interval(e, unit)]
                 for label, e, unit in headline(f)]
+        rows += [[f"denied by {h}", f"{rate:.1%}", ""] for h, rate in f.denial_rate.items()
+                 if rate]
+        rows += [[f"timed out at {h}", f"{rate:.1%}", ""] for h, rate in f.timeout_rate.items()
+                 if rate]
         name = f.bottleneck
         if name is not None:
             rows.append(["bottleneck", name, f"{f.utilisation[name]:.0%} busy"])

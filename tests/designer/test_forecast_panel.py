@@ -145,3 +145,12 @@ def test_the_workload_editor_refuses_to_save_a_key(qtbot, window, roster_copy: P
     assert key not in editor.problem.text()
     editor.save()
     assert not roster_copy.with_name("support-triage.workload.yaml").exists()
+
+
+def test_denials_and_timeouts_of_the_workload_are_shown(qtbot, window, roster_copy: Path) -> None:
+    shutil.copy(SAMPLES / "support-triage.workload.yaml",
+                roster_copy.with_name("support-triage.workload.yaml"))
+    panel = _forecast_panel(window)
+    _run(qtbot, panel)
+    metrics = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert any(m.startswith("denied by ") for m in metrics), metrics
