@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from runtime.engine.processes import ProcessRef
 from runtime.roster.costs import Usage
 
 T = TypeVar("T")
@@ -90,14 +91,22 @@ class ToolResult:
 
 @dataclass(slots=True)
 class ToolContext:
-    """What a running tool may know: who calls it, the run, and where to register
-    child processes so the kill switch can end them."""
+    """What a running tool may know: who calls it, the run, where to register child
+    processes so the kill switch (and a timeout) can end them, and how long it may take.
+
+    `register_process` takes a process handle (preferred: `asyncio.subprocess.Process`,
+    `subprocess.Popen`, anything with `pid` and `returncode`) or a bare pid; a tool calls
+    `unregister_process` with the same value once the process has exited. `timeout_s` is
+    the time the tool may take (its configured timeout or the calling agent's remaining
+    time, whichever is shorter; None when neither applies); the engine stops a call that
+    overruns it with a "timed out after N s" error and kills its registered processes."""
 
     run_id: str
     agent: str
     call_id: str
-    register_process: Callable[[int], None] = lambda pid: None
+    register_process: Callable[[ProcessRef], None] = lambda ref: None
     timeout_s: float | None = None
+    unregister_process: Callable[[ProcessRef], None] = lambda ref: None
 
 
 class Tool(Protocol):

@@ -14,13 +14,11 @@ repeating completed work. Everything is reported as engine events.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import itertools
-import os
-import signal
 import time
 import uuid
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +27,7 @@ from runtime.engine import events as ev
 from runtime.engine import overload
 from runtime.engine.asking import HumanAsker
 from runtime.engine.budget import BudgetExceeded, Ledger
+from runtime.engine.killswitch import KillSwitch, absorb_cancellation, settle
 from runtime.engine.plan import (
     DEFAULT_MAX_TOKENS,
     DEFAULT_MAX_TURNS,
@@ -38,6 +37,7 @@ from runtime.engine.plan import (
     RunIndex,
 )
 from runtime.engine.policy import ALLOW, ASK, PolicyGate
+from runtime.engine.processes import ProcessRef, ProcessRegistry
 from runtime.engine.protocols import (
     ApprovalChannel,
     ModelRequest,
@@ -58,6 +58,7 @@ from runtime.engine.serial import (
 )
 from runtime.engine.slots import Slots
 from runtime.engine.steps import MemoryStepRunner
+from runtime.engine.tool_limits import ToolLimits, call_bounded
 from runtime.roster import effective as eff
 from runtime.roster import model as m
 from runtime.roster.catalog import Catalog, load_catalog
@@ -95,6 +96,7 @@ class _Frame:
     rounds: dict[str, int] = field(default_factory=dict)
     status: str = "pending"
     delegations: Slots | None = None  # max_parallel_delegations of this agent
+    deadline: float | None = None  # loop time at which the agent's timeout_s runs out
 
 
 class Run:
@@ -137,9 +139,11 @@ class Run:
         self._agents_sem = Slots(eff.policy_parallel(self.meta))
         self.asker = HumanAsker(content.nodes, config.run_id, approvals, self.steps, self.emit,
                                 self.redactor)
-        self._pids: set[int] = set()
-        self._task: asyncio.Task[str] | None = None
-        self._stopped: str | None = None
+        self.processes = ProcessRegistry()
+        self.tool_limits = ToolLimits(content.nodes)
+        self.switch = KillSwitch(self._on_kill)
+        self._emitting = False
+        self._deferred: deque[ev.EngineEvent] = deque()
         self.status = "pending"
         self.output = ""
 
@@ -157,8 +161,19 @@ class Run:
             return
         event = event_type(run_id=self.config.run_id, seq=next(self._seq), at=time.time(),
                            **fields)
-        for listener in self.listeners:
-            listener(event)
+        if self._emitting:  # a listener (or a signal handler) emitted: deliver it after this one
+            self._deferred.append(event)
+            return
+        self._emitting = True
+        try:
+            for listener in self.listeners:
+                listener(event)
+            while self._deferred:
+                later = self._deferred.popleft()
+                for listener in self.listeners:
+                    listener(later)
+        finally:
+            self._emitting = False
 
     # ------------------------------------------------------------ running
 
@@ -172,13 +187,14 @@ class Run:
 
     async def execute(self) -> str:
         agent = self.entry_agent()
+        self.status = "running"
+        self.switch.arm()
         self.emit(ev.RunStarted, roster=self.meta.name, task=self.redactor(self.config.task),
                   entry=agent.id, budget_usd=self.ledger.run_cap)
-        self._task = asyncio.current_task()
         try:
             return await self._execute(agent)
         finally:  # whatever happened, what the journal was given is committed before we return
-            self._task = None  # finished: the kill switch has nothing left to cancel
+            self.switch.disarm()  # finished: the kill switch has nothing left to cancel
             flush = getattr(self.steps, "flush", None)
             if flush is not None:
                 await flush()
@@ -194,41 +210,37 @@ class Run:
                 status, error = "failed", f"'{agent.id}' did not complete"
         except asyncio.CancelledError:
             status = "stopped"
-            error = self._stopped or "cancelled"
+            error = self.switch.reason or "cancelled"
+            if self.switch.reason is not None:
+                await absorb_cancellation()
         except BudgetExceeded as exc:
             status, error = "limit", str(exc)
         except Exception as exc:  # the run ends; partial results stay in the events/journal
             status, error = "failed", f"{type(exc).__name__}: {self.redactor(str(exc))}"
         finally:
-            self._kill_processes()
+            self.processes.kill()
         self.status = status
+        self.switch.disarm()  # a press from here on (a RunFinished listener) changes nothing
         self.emit(ev.RunFinished, status=status, output=self.redactor(self.output),
                   cost_usd=self.ledger.spent, usage=self.usage, model_calls=self.model_calls,
                   error=error)
         return self.output
 
     def kill(self, reason: str = "kill switch") -> None:
-        """Cancel everything in flight and end tool processes; safe from any coroutine."""
-        if self._stopped is not None:
-            return
-        self._stopped = reason
+        """The kill switch: cancel everything in flight, kill tool processes, and let the
+        run finish with status "stopped" and a RunFinished event. Safe from any context:
+        a coroutine or event listener of this run, another thread, a signal handler.
+        Pressing it again, or after the run ended, does nothing."""
+        self.switch.press(reason)
+
+    def _on_kill(self, reason: str) -> None:
         self.emit(ev.KillSwitchPressed, reason=reason)
-        self._kill_processes()
-        if self._task is not None:
-            self._task.cancel()
+        self.processes.kill()
 
-    def _register_pid(self, pid: int) -> None:
-        self._pids.add(pid)
-        if self._stopped is not None:
-            self._kill_processes()
-
-    def _kill_processes(self) -> None:
-        for pid in list(self._pids):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-            self._pids.discard(pid)
+    def _register(self, owner: str, ref: ProcessRef) -> None:
+        self.processes.register(ref, owner)
+        if self.switch.reason is not None:
+            self.processes.kill()
 
     # ------------------------------------------------------------ one agent
 
@@ -239,9 +251,14 @@ class Run:
             self.emit(ev.AgentStarted, agent=agent.id, model=plan.model_id, depth=frame.depth,
                       caller=frame.caller, task=self.redactor(task), frame=frame.name)
         status, output = "failed", ""
+        if timeout is not None:
+            frame.deadline = asyncio.get_running_loop().time() + timeout
         try:
             async with asyncio.timeout(timeout):
                 status, output = await self._loop(frame, task)
+        except asyncio.CancelledError:
+            status = "stopped"
+            raise
         except TimeoutError:
             self.emit(ev.LimitExceeded, agent=agent.id, limit="timeout",
                       detail=f"'{agent.id}' ran longer than {timeout:g} s")
@@ -266,6 +283,7 @@ class Run:
         prompt_chars = len(task) + len(agent.instructions)  # grows with the history
         last_text = ""
         for turn in range(1, max_turns + 1):
+            self.switch.check()
             self._check_model_cap(agent.id)
             reserve = max_call_cost(model, plan.max_tokens,
                                     max_input_tokens=prompt_chars // 3 + 2000)
@@ -319,7 +337,7 @@ class Run:
         except BaseException:  # one call ended the agent: stop its siblings too
             for job in pending:
                 job.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await settle(pending)
             raise
 
     async def _call_model(self, frame: _Frame, request: ModelRequest, turn: int
@@ -387,6 +405,7 @@ class Run:
         name = str(block.get("name", ""))
         call_id = str(block.get("id", ""))
         arguments = block.get("input")
+        self.switch.check()
         if not isinstance(arguments, dict):
             return self._denied(frame, name, call_id,
                                 "the tool input was not a JSON object; call again with an object")
@@ -476,11 +495,17 @@ class Run:
         shown = self.redactor.value(arguments)
         self.emit(ev.ToolCalled, agent=frame.agent.id, frame=frame.name, tool=tool_id,
                   call_id=call_id, arguments=shown)
+        self.switch.check()
         started = time.monotonic()
-        ctx = ToolContext(self.config.run_id, frame.agent.id, call_id, self._register_pid)
+        owner = f"{frame.name}/tool/{call_id}"
+        limit = self.tool_limits.limit(tool_id, frame.deadline)
+        ctx = ToolContext(self.config.run_id, frame.agent.id, call_id,
+                          functools.partial(self._register, owner), limit,
+                          self.processes.unregister)
         try:
             result = await self.steps.run(
-                f"{frame.name}/tool/{call_id}", "tool", lambda: impl.call(arguments, ctx),
+                owner, "tool", functools.partial(call_bounded, impl, arguments, ctx,
+                                                 functools.partial(self.processes.kill, owner)),
                 encode_result, decode_result)
         except (asyncio.CancelledError, BudgetExceeded):
             raise

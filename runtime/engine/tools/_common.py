@@ -14,12 +14,15 @@ into an error result the model can read.
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import fcntl
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Mapping
-from typing import Any, Final
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, TypeVar
 
 from runtime.engine.protocols import ToolContext, ToolResult, ToolSpec
 from runtime.roster import effective as eff
@@ -34,8 +37,36 @@ MAX_PATH: Final = 4096
 _DIR_FLAGS: Final = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
+T = TypeVar("T")
+LOCK_POLL_S: Final = 0.01
+SELF_TIMED_GRACE_S: Final = 0.25
+
+
 class Refused(Exception):
     """A request the tool will not serve; the message is shown to the model."""
+
+
+def timed_out_text(limit: float) -> str:
+    """The one wording of a tool call stopped at its time limit."""
+    return f"timed out after {limit:g} s: the call was stopped at its time limit"
+
+
+def lock_file(fd: int, operation: int, timeout_s: float | None) -> None:
+    """`flock(fd, operation)`, giving up with a Refused "timed out" after `timeout_s` (a lock
+    held by another process must not hang the call, or the thread it runs on, forever)."""
+    if timeout_s is None:
+        fcntl.flock(fd, operation)
+        return
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            fcntl.flock(fd, operation | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise Refused(timed_out_text(timeout_s) + " (waiting for the file lock "
+                              "another process holds)") from None
+            time.sleep(LOCK_POLL_S)
 
 
 def under(path: str, parent: str) -> bool:
@@ -234,6 +265,9 @@ class BuiltinTool:
     """
 
     spec: ToolSpec
+    # A tool that stops itself at ctx.timeout_s (with a more telling message, the output
+    # so far) gets a short grace before the generic bound steps in.
+    times_itself: bool = False
 
     def __init__(self, tool: m.Tool, writers: frozenset[str] | None = None) -> None:
         self.node = tool
@@ -245,12 +279,28 @@ class BuiltinTool:
         return ctx.agent in self.writers
 
     async def call(self, arguments: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        """`run`, bounded by `ctx.timeout_s` (a call that overruns returns "timed out after
+        N s"); refusals and OS errors become error results."""
+        limit = ctx.timeout_s
+        bound = asyncio.timeout(None if limit is None else
+                                limit + (SELF_TIMED_GRACE_S if self.times_itself else 0.0))
         try:
-            return await self.run(arguments, ctx)
+            async with bound:
+                return await self.run(arguments, ctx)
+        except TimeoutError:
+            if limit is not None and bound.expired():
+                return ToolResult(timed_out_text(limit), is_error=True)
+            return ToolResult("error: timed out", is_error=True)
         except Refused as exc:
             return ToolResult(f"refused: {exc}", is_error=True)
         except OSError as exc:
             return ToolResult(f"error: {exc.strerror or exc}", is_error=True)
+
+    @staticmethod
+    async def blocking(fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking file or network work on a worker thread, so the call's time limit
+        and the kill switch can stop waiting for it (the event loop never blocks)."""
+        return await asyncio.to_thread(fn, *args)
 
     async def run(self, arguments: dict[str, Any], ctx: ToolContext) -> ToolResult:
         raise NotImplementedError

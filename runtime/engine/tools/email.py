@@ -155,5 +155,5 @@ class EmailSend(BuiltinTool):
         message["X-Agent-Roster-Run"] = ctx.run_id
         message["X-Agent-Roster-Agent"] = ctx.agent
         message.set_content(body)
-        receipt = self.transport.send(message, key)
+        receipt = await self.blocking(self.transport.send, message, key)
         return ToolResult(f"{receipt}; to: {', '.join(to + cc)}")

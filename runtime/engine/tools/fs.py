@@ -63,14 +63,15 @@ class FileTool(BuiltinTool):
     async def run(self, arguments: dict[str, Any], ctx: ToolContext) -> ToolResult:
         op = text_arg(arguments, "operation", default="read_file", max_len=32)
         if op == "read_file":
-            return self.read_file(arguments.get("path"), arguments.get("offset", 0))
+            return await self.blocking(self.read_file, arguments.get("path"),
+                                       arguments.get("offset", 0))
         if op == "list_dir":
-            return self.list_dir(arguments.get("path", "."))
+            return await self.blocking(self.list_dir, arguments.get("path", "."))
         if op == "write_file" and self.writable:
             if not self.may_write(ctx):
                 raise Refused(f"'{ctx.agent}' may only read with '{self.spec.name}' "
                               "(its grant is not write)")
-            return self.write_file(arguments.get("path"),
+            return await self.blocking(self.write_file, arguments.get("path"),
                                    text_arg(arguments, "content", max_len=self.max_bytes))
         ops = "read_file, list_dir" + (", write_file" if self.writable else "")
         raise Refused(f"unknown operation {op!r}; use one of {ops}")

@@ -68,6 +68,8 @@ def _domain(name: str) -> str:
 
 
 class HttpFetch(BuiltinTool):
+    times_itself = True
+
     def __init__(self, tool: m.Tool, *, transport: httpx2.AsyncBaseTransport | None = None,
                  allow_loopback: bool = False) -> None:
         super().__init__(tool)
@@ -156,7 +158,7 @@ class HttpFetch(BuiltinTool):
             async with asyncio.timeout(timeout):
                 return await self._fetch(url)
         except TimeoutError:
-            return ToolResult(f"error: fetching {url} took longer than {timeout:g} s",
+            return ToolResult(f"error: fetching {url} timed out after {timeout:g} s",
                               is_error=True)
         except httpx2.HTTPError as exc:
             return ToolResult(f"error: fetching {url} failed: {type(exc).__name__}: {exc}",

@@ -149,7 +149,8 @@ class McpTool:
         try:
             result = await self.pool.call(self.server.id, self.remote_name, arguments,
                                           timeout=ctx.timeout_s,
-                                          register_process=ctx.register_process)
+                                          register_process=ctx.register_process,
+                                          unregister_process=ctx.unregister_process)
         except McpServerError as exc:
             return ToolResult(str(exc), is_error=True)
         except MCPError as exc:

@@ -161,17 +161,30 @@ class McpServerPool:
 
     async def call(self, server_id: str, tool: str, arguments: dict[str, Any], *,
                    timeout: float | None = None,
-                   register_process: Callable[[int], None] | None = None) -> mt.CallToolResult:
+                   register_process: Callable[[int], None] | None = None,
+                   unregister_process: Callable[[int], None] | None = None,
+                   ) -> mt.CallToolResult:
         """Call one tool of an approved server; raises McpServerError when the server cannot
-        serve it and MCPError for a protocol error answer."""
+        serve it and MCPError for a protocol error answer. The server's pid is registered
+        (for the kill switch) for the duration of the call only: the pool owns the server."""
         conn = await self._ensure(server_id)
         assert conn.listing is not None and conn.client is not None
         if tool not in conn.listing.tools:
             raise McpServerError(server_id, (
                 f"MCP server '{server_id}' has no tool '{tool}'; it lists "
                 f"{', '.join(sorted(conn.listing.tools)) or 'no tools'}."))
-        if register_process is not None and conn.pid is not None:
-            register_process(conn.pid)
+        pid = conn.pid
+        if register_process is not None and pid is not None:
+            register_process(pid)
+        try:
+            return await self._call(conn, server_id, tool, arguments, timeout)
+        finally:
+            if unregister_process is not None and pid is not None:
+                unregister_process(pid)
+
+    async def _call(self, conn: _Conn, server_id: str, tool: str, arguments: dict[str, Any],
+                    timeout: float | None) -> mt.CallToolResult:
+        assert conn.client is not None
         limit = min(timeout, self.call_timeout) if timeout else self.call_timeout
         try:
             async with asyncio.timeout(limit + 2.0):  # backstop for the SDK's own timeout

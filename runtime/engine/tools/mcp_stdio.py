@@ -10,16 +10,22 @@ and it does not expose the pid the kill switch needs. Here a line is collected a
 chunks and joined once; a message over `max_message_bytes` is dropped, and when its JSON-RPC
 id can be read from its start the waiting request gets an error answer naming the size.
 Shutdown follows the MCP spec and the SDK: close stdin, wait, SIGTERM the process group,
-wait, SIGKILL it, all bounded and shielded from cancellation.
+wait, SIGKILL it, all bounded and shielded from cancellation. On Linux the server is started
+through `_pdeathsig_exec` (PR_SET_PDEATHSIG), so it dies with this process even when this
+process is SIGKILLed and no shutdown runs; the fork happens on the event loop's thread,
+which outlives every server the loop started.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
+import shutil
 import signal
+import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,6 +40,9 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 STDIN_GRACE_S = 2.0
 SIGNAL_GRACE_S = 2.0
 _ID = re.compile(rb'^\s*\{.*?"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)', re.DOTALL)
+
+LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_pdeathsig_exec.py")
+USE_LAUNCHER = sys.platform.startswith("linux") and not getattr(sys, "frozen", False)
 
 Streams = tuple[MemoryObjectReceiveStream[SessionMessage | Exception],
                 MemoryObjectSendStream[SessionMessage]]
@@ -101,14 +110,34 @@ async def _stop(process: Process) -> None:
         await process.aclose()
 
 
+def server_argv(command: str, args: list[str], env: Mapping[str, str]) -> list[str]:
+    """The argument list that starts `command args` with `env`: through the parent-death
+    launcher where there is one. The command is looked up on `env`'s PATH here (as
+    subprocess would), so a missing command is a FileNotFoundError, not a launcher exit."""
+    if not USE_LAUNCHER:
+        return [command, *args]
+    exe = command  # a path (a relative one is relative to the server's cwd)
+    if os.sep not in command:
+        found = shutil.which(command, path=env.get("PATH", os.defpath))
+        if found is None:
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command)
+        exe = found
+    elif os.path.isabs(command) and not os.path.isfile(command):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command)
+    elif os.path.isabs(command) and not os.access(command, os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), command)
+    return [sys.executable, "-I", "-S", LAUNCHER, str(os.getpid()),
+            "=" + env["LC_CTYPE"] if "LC_CTYPE" in env else "-", exe, command, *args]
+
+
 @contextlib.asynccontextmanager
 async def stdio_transport(command: str, args: list[str], *, env: Mapping[str, str],
                           cwd: str | Path | None, errlog: TextIO,
                           on_spawn: Callable[[Process], None] | None = None,
                           max_message_bytes: int = MAX_MESSAGE_BYTES) -> AsyncIterator[Streams]:
     """Start `command args` and yield its (read, write) streams; the child gets exactly `env`."""
-    process = await anyio.open_process([command, *args], env=dict(env), stderr=errlog, cwd=cwd,
-                                       start_new_session=True)
+    process = await anyio.open_process(server_argv(command, args, env), env=dict(env),
+                                       stderr=errlog, cwd=cwd, start_new_session=True)
     if on_spawn is not None:
         on_spawn(process)
     to_session, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)

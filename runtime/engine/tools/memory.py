@@ -27,6 +27,7 @@ from runtime.engine.tools._common import (
     Refused,
     Roots,
     int_config,
+    lock_file,
     make_spec,
     read_capped,
     text_arg,
@@ -69,7 +70,8 @@ class MemoryTool(BuiltinTool):
             if not self.may_write(ctx):
                 raise Refused(f"'{ctx.agent}' may only read this memory (its grant is not "
                               "write)")
-            return self.append(text_arg(arguments, "note", max_len=self.max_note), topic, ctx)
+            return await self.blocking(self.append, text_arg(arguments, "note",
+                                                             max_len=self.max_note), topic, ctx)
         if op == "read":
             limit = arguments.get("limit", DEFAULT_LIMIT)
             if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_LIMIT:
@@ -77,7 +79,7 @@ class MemoryTool(BuiltinTool):
             contains = arguments.get("contains")
             if contains is not None and not isinstance(contains, str):
                 raise Refused("'contains' must be a string")
-            return self.read(topic, contains, limit)
+            return await self.blocking(self.read, topic, contains, limit, ctx.timeout_s)
         raise Refused(f"unknown operation {op!r}; use read or append")
 
     def append(self, note: str, topic: str | None, ctx: ToolContext) -> ToolResult:
@@ -89,7 +91,7 @@ class MemoryTool(BuiltinTool):
         fd, _real = self.roots.open_file(self.store, os.O_WRONLY | os.O_APPEND | os.O_CREAT,
                                          0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            lock_file(fd, fcntl.LOCK_EX, ctx.timeout_s)
             if os.fstat(fd).st_size + len(line) > self.max_bytes:
                 raise Refused(f"the memory store is full ({self.max_bytes} bytes)")
             os.write(fd, line)
@@ -97,13 +99,14 @@ class MemoryTool(BuiltinTool):
             os.close(fd)
         return ToolResult(f"noted ({len(note)} characters, topic {topic or '-'!r})")
 
-    def read(self, topic: str | None, contains: str | None, limit: int) -> ToolResult:
+    def read(self, topic: str | None, contains: str | None, limit: int,
+             timeout_s: float | None = None) -> ToolResult:
         try:
             fd, _real = self.roots.open_file(self.store, os.O_RDONLY)
         except FileNotFoundError:
             return ToolResult("(no notes yet)")
         try:
-            fcntl.flock(fd, fcntl.LOCK_SH)
+            lock_file(fd, fcntl.LOCK_SH, timeout_s)
             data = read_capped(fd, self.max_bytes)
         finally:
             os.close(fd)

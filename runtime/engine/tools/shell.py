@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Final
 
+from runtime.engine.processes import start_time
 from runtime.engine.protocols import ToolContext, ToolResult
 from runtime.engine.tools import _sandbox_init
 from runtime.engine.tools._common import (
@@ -111,6 +112,8 @@ class _Stream:
 
 
 class ShellTool(BuiltinTool):
+    times_itself = True
+
     def __init__(self, tool: m.Tool, *, resolver: Callable[[str], str] | None = None,
                  base_dir: str | None = None) -> None:
         super().__init__(tool)
@@ -203,6 +206,7 @@ class ShellTool(BuiltinTool):
         started = time.monotonic()
         pipe = subprocess.PIPE
         group: int | None = None
+        group_started: int | None = None
         if USE_INIT:
             report_r, report_w = os.pipe()
             try:
@@ -222,6 +226,7 @@ class ShellTool(BuiltinTool):
                 env=env, start_new_session=True,
                 preexec_fn=functools.partial(_sandbox_init.set_limits, *self.limits))
             group = proc.pid
+            group_started = start_time(group)
         out, err = _Stream(self.max_output), _Stream(STDERR_CAP)
         flood = asyncio.Event()
         readers = [asyncio.create_task(_pump(proc.stdout, out, out, err, flood)),
@@ -232,6 +237,7 @@ class ShellTool(BuiltinTool):
         try:
             if USE_INIT:
                 group = await _reported_pid(report_r)
+                group_started = start_time(group) if group is not None else None
             if group is not None:
                 ctx.register_process(group)
             async with asyncio.timeout(timeout):
@@ -239,12 +245,20 @@ class ShellTool(BuiltinTool):
                 if flood.is_set() and not exited.done():
                     why = f"stopped: it wrote more than {STOP_AFTER} bytes"
         except TimeoutError:
-            why = f"killed: it ran longer than the {timeout:g} s time limit"
+            why = (f"killed: timed out after {timeout:g} s (it ran longer than the "
+                   f"{timeout:g} s time limit)")
         finally:
             flooded.cancel()
             if why or proc.returncode is None or not USE_INIT:
-                _kill(group if group is not None else proc.pid)
-            await _finish(proc, exited, readers)
+                if group is not None and start_time(group) == group_started:
+                    _kill(group)  # still the command we started (its pid was not recycled)
+                elif proc.returncode is None:
+                    _kill(proc.pid)  # not reaped yet, so the pid is still ours
+            try:
+                await _finish(proc, exited, readers)
+            finally:  # exited (or left to the run's final kill): no longer ours to signal
+                if group is not None:
+                    ctx.unregister_process(group)
         return self._result(argv, proc.returncode, why, out, err, secret,
                             time.monotonic() - started)
 

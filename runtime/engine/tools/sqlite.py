@@ -98,6 +98,8 @@ def _params(value: Any) -> dict[str, Any] | list[Any]:
 
 
 class SqliteTool(BuiltinTool):
+    times_itself = True
+
     def __init__(self, tool: m.Tool, roots: Roots, *,
                  writers: frozenset[str] | None = None) -> None:
         super().__init__(tool, writers)
@@ -147,19 +149,21 @@ class SqliteTool(BuiltinTool):
         _root, real = self.roots.resolve(self.database)
         stop = threading.Event()
         try:
-            return await asyncio.to_thread(self._execute, real, sql, params, write, stop)
+            limit = self.timeout_s if ctx.timeout_s is None else min(self.timeout_s,
+                                                                      ctx.timeout_s)
+            return await asyncio.to_thread(self._execute, real, sql, params, write, stop, limit)
         finally:
             stop.set()  # a cancelled call interrupts the query still running in the thread
 
     def _execute(self, path: str, sql: str, params: dict[str, Any] | list[Any], write: bool,
-                 stop: threading.Event) -> ToolResult:
+                 stop: threading.Event, limit: float) -> ToolResult:
         uri = f"file:{urllib.parse.quote(path)}?mode={'rwc' if write else 'ro'}"
         try:
             conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=2.0,
                                    check_same_thread=False)
         except sqlite3.Error as exc:
             return ToolResult(f"error: cannot open the database: {exc}", is_error=True)
-        deadline = time.monotonic() + self.timeout_s
+        deadline = time.monotonic() + limit
         try:
             if not write:
                 conn.execute("PRAGMA query_only = ON")
@@ -172,7 +176,7 @@ class SqliteTool(BuiltinTool):
             except (sqlite3.Error, sqlite3.Warning) as exc:
                 text = str(exc)
                 if "interrupted" in text:
-                    text = f"the query ran longer than {self.timeout_s:g} s and was stopped"
+                    text = f"the query timed out after {limit:g} s and was stopped"
                 elif not write and ("not authorized" in text or "readonly" in text):
                     text += " (this call is read-only: the caller's grant is not write)"
                 return ToolResult(f"error: {text}", is_error=True)
