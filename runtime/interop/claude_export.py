@@ -2,7 +2,8 @@
 
 Writes `.claude/agents/<id>.md` per agent (frontmatter + the instructions
 byte for byte as the body), `.claude/settings.json` permissions (allow / ask
-/ deny from the tool grants; other keys of an existing file are kept),
+/ deny from the tool grants, merged with the user's own rules: see
+claude_settings.py),
 `.mcp.json` for the MCP servers, and `.claude/agent-roster.yaml`, the full
 roster, so that importing the folder again restores what Claude Code cannot
 express. An agent imported from Claude Code is written back with its
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from runtime.interop import claude_tools as ct
-from runtime.interop.claude_names import signature, tool_names
+from runtime.interop.claude_names import server_key, signature, tool_names
+from runtime.interop.claude_settings import merged_settings
 from runtime.interop.report import FileReport, ImportReport, Note, NoteKind
 from runtime.roster import codec, yaml_write
 from runtime.roster import model as m
@@ -133,36 +135,6 @@ def agent_markdown(agent: m.Agent, content: codec.RosterContent, catalog: Catalo
     return f"{bom}---{newline}{head}---{newline}{gap}{agent.instructions}"
 
 
-def _permissions(content: codec.RosterContent) -> dict[str, list[str]]:
-    levels: dict[str, set[str]] = {}
-    for edge in content.edges.values():
-        tool = content.nodes.get(edge.target)
-        if edge.kind is m.EdgeKind.TOOL_ACCESS and isinstance(tool, m.Tool):
-            for name in tool_names(tool, content):
-                levels.setdefault(name, set()).add(edge.approval or "ask")
-    out: dict[str, list[str]] = {"allow": [], "ask": [], "deny": []}
-    for name in sorted(levels):
-        seen = levels[name]
-        level = "deny" if seen == {"deny"} else "ask" if "ask" in seen else "allow"
-        if seen == {"deny", "allow"}:
-            level = "allow"  # denied agents get it in disallowedTools instead
-        out[level].append(name)
-    return out
-
-
-def _settings(content: codec.RosterContent, existing: Path) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    if existing.exists():
-        try:
-            loaded = json.loads(existing.read_text(encoding="utf-8"))
-            data = loaded if isinstance(loaded, dict) else {}
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            data = {}
-    perms = data.get("permissions")
-    data["permissions"] = {**(perms if isinstance(perms, dict) else {}), **_permissions(content)}
-    return data
-
-
 def _mcp(content: codec.RosterContent, report: FileReport) -> dict[str, Any]:
     servers: dict[str, Any] = {}
     for node in content.nodes.values():
@@ -179,7 +151,12 @@ def _mcp(content: codec.RosterContent, report: FileReport) -> dict[str, Any]:
         spec: dict[str, Any] = {"command": node.command, "args": list(node.args)}
         if env:
             spec["env"] = env
-        servers[node.name or node.id] = spec
+        key = server_key(node.id, content)
+        if key in servers:
+            report.add(NoteKind.WARNING, f"{node.id} and another MCP server are both named "
+                       f"{key!r} in Claude Code; only the last is written: give one of them "
+                       "another x-claude-code name or id")
+        servers[key] = spec
     return {"mcpServers": servers}
 
 
@@ -210,13 +187,11 @@ def export_claude_code(content: codec.RosterContent, out_dir: Path | None = None
                 report.file(rel).add(NoteKind.WARNING, "already in the folder and not part of "
                                      "this roster: Claude Code will still load it; delete it "
                                      "if the agent was removed or renamed")
+    roster_bytes = guarded_bytes(to_data(content), SIDECAR)
     settings_report = report.file(".claude/settings.json")
-    existing = (out_dir or Path("/nonexistent")) / ".claude" / "settings.json"
-    settings = _settings(content, existing)
-    perms = settings["permissions"]
-    settings_report.add(NoteKind.WROTE, f"permissions: {len(perms['allow'])} allow, "
-                        f"{len(perms['ask'])} ask, {len(perms['deny'])} deny")
-    files.append(ExportedFile(".claude/settings.json", _json_bytes(settings)))
+    settings = merged_settings(content, out_dir, SIDECAR, settings_report, roster_bytes)
+    if settings is not None:
+        files.append(ExportedFile(".claude/settings.json", _json_bytes(settings)))
     if any(isinstance(n, m.McpServer) for n in content.nodes.values()):
         mcp_report = report.file(".mcp.json")
         mcp = _mcp(content, mcp_report)
@@ -224,7 +199,7 @@ def export_claude_code(content: codec.RosterContent, out_dir: Path | None = None
         files.append(ExportedFile(".mcp.json", _json_bytes(mcp)))
     sidecar_report = report.file(SIDECAR)
     sidecar_report.add(NoteKind.WROTE, "the full roster, read back by `roster import claude-code`")
-    files.append(ExportedFile(SIDECAR, guarded_bytes(to_data(content), SIDECAR)))
+    files.append(ExportedFile(SIDECAR, roster_bytes))
     return files, report
 
 

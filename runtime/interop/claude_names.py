@@ -9,6 +9,9 @@ the roster written next to an export.
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from runtime.interop import claude_tools as ct
 from runtime.roster import codec
 from runtime.roster import model as m
@@ -21,14 +24,28 @@ def cc_name(node: m.Node) -> str | None:
     return None
 
 
+_UNSAFE: Final = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def server_key(server_id: str, content: codec.RosterContent) -> str:
+    """The `.mcp.json` key of an MCP server, which is also the SERVER of `mcp__SERVER__tool`.
+
+    The one naming function for MCP servers: the name the server had in the
+    `.mcp.json` it was imported from, else its roster id; characters Claude Code
+    does not allow in a server name become `_` (as Claude Code itself does).
+    """
+    node = content.nodes.get(server_id)
+    name = (cc_name(node) if node is not None else None) or server_id
+    return _UNSAFE.sub("_", name)
+
+
 def tool_names(tool: m.Tool, content: codec.RosterContent) -> tuple[str, ...]:
+    if tool.kind == "mcp" and tool.server:
+        server = server_key(tool.server, content)
+        return (f"mcp__{server}" if tool.tool in (None, "*") else f"mcp__{server}__{tool.tool}",)
     own = cc_name(tool)
     if own is not None:
         return (own,)
-    if tool.kind == "mcp" and tool.server:
-        server_node = content.nodes.get(tool.server)
-        server = (cc_name(server_node) if server_node is not None else None) or tool.server
-        return (f"mcp__{server}" if tool.tool in (None, "*") else f"mcp__{server}__{tool.tool}",)
     return ct.BY_KIND.get(tool.kind, ())
 
 

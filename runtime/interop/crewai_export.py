@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.interop.claude_export import ExportedFile
-from runtime.interop.crewai_import import EXTENSION, REVIEWER
+from runtime.interop.crewai_import import EXTENSION
+from runtime.interop.crewai_losses import LOSS, gated, losses
 from runtime.interop.report import ImportReport, NoteKind
 from runtime.roster import codec, yaml_write
 from runtime.roster import model as m
@@ -67,28 +68,60 @@ def _agent_yaml(agent: m.Agent, content: codec.RosterContent) -> dict[str, Any]:
 
 
 def _tasks(content: codec.RosterContent, keys: dict[str, str]) -> dict[str, Any]:
+    """The crew's tasks; every task of an agent a person must look at gets human_input."""
     meta_ext = _ext(content.meta)
     stored = meta_ext.get("tasks")
     out: dict[str, Any] = {}
     if isinstance(stored, dict) and stored:
+        ids = {key: node_id for node_id, key in keys.items()}
         for name, task in stored.items():
             agent_key = task.get("agent") if isinstance(task, dict) else None
             if agent_key is None or agent_key in keys.values():
                 out[name] = task
+        for key, node_id in ids.items():
+            mine = [n for n, t in out.items() if isinstance(t, dict) and t.get("agent") == key]
+            if gated(content, node_id) and not any(out[n].get("human_input") for n in mine):
+                for name in mine:
+                    out[name] = {**out[name], "human_input": True}
         return out
     for node in content.nodes.values():
-        if not isinstance(node, m.Agent):
+        if not isinstance(node, m.Agent) or node.id not in keys:
             continue
         for task in node.tasks or ((node.role or f"Work as {node.name or node.id}."),):
             name = f"{keys[node.id]}_{len(out) + 1}"
             entry: dict[str, Any] = {"description": task,
                                      "expected_output": f"The result of: {task}",
                                      "agent": keys[node.id]}
-            if any(e.kind is m.EdgeKind.ESCALATION and e.source == node.id
-                   for e in content.edges.values()):
+            if gated(content, node.id):
                 entry["human_input"] = True
             out[name] = entry
     return out
+
+
+def _expressed(content: codec.RosterContent, keys: dict[str, str], agents: dict[str, Any],
+               tasks: dict[str, Any], manager: str | None) -> set[tuple[str, str]]:
+    """The delegations (source, target) a re-import of the written project gives back."""
+    ids = {key: node_id for node_id, key in keys.items()}
+    everyone = [n.id for n in content.nodes.values() if isinstance(n, m.Agent)]
+    out: set[tuple[str, str]] = set()
+    for source in everyone:
+        if source == manager or agents.get(keys.get(source, ""), {}).get("allow_delegation"):
+            out.update((source, target) for target in everyone if target != source)
+    by_task = {name: ids.get(str(t.get("agent"))) for name, t in tasks.items()
+               if isinstance(t, dict)}
+    for name, task in tasks.items():
+        context = task.get("context") if isinstance(task, dict) else None
+        for other in context if isinstance(context, list) else []:
+            src, dst = by_task.get(name), by_task.get(other)
+            if src is not None and dst is not None:
+                out.add((src, dst))
+    return out
+
+
+def _crewai_tools(content: codec.RosterContent) -> set[str]:
+    return {n.id for n in content.nodes.values()
+            if (isinstance(n, m.Tool) and isinstance(_ext(n).get("name"), str))
+            or (isinstance(n, m.Placeholder) and n.kind == "crewai_tool")}
 
 
 def _orchestrator(content: codec.RosterContent) -> str | None:
@@ -162,11 +195,10 @@ def export_crewai(content: codec.RosterContent) -> tuple[list[ExportedFile], Imp
               if isinstance(n, m.Agent) and i in keys}
     agents_report = report.file("config/agents.yaml")
     agents_report.add(NoteKind.WROTE, f"{len(agents)} agent(s)")
-    for node in content.nodes.values():
-        if isinstance(node, m.Human) and node.id != REVIEWER:
-            agents_report.add(NoteKind.KEPT, f"human {node.id}: CrewAI has no people; its "
-                              "escalations became human_input on the tasks")
     tasks = _tasks(content, keys)
+    expressed = _expressed(content, keys, agents, tasks, manager)
+    for loss in losses(content, expressed, _crewai_tools(content)):
+        agents_report.add(NoteKind.WARNING, loss)
     report.file("config/tasks.yaml").add(NoteKind.WROTE, f"{len(tasks)} task(s)")
     process = "hierarchical" if manager is not None else "sequential"
     report.file("crew.py").add(NoteKind.WROTE, f"process {process}")
@@ -184,3 +216,9 @@ def export_crewai(content: codec.RosterContent) -> tuple[list[ExportedFile], Imp
                      if tasks else b"{}\n"),
         ExportedFile("crew.py", crew_text.encode("utf-8")),
     ], report
+
+
+def crewai_losses(report: ImportReport) -> list[str]:
+    """The `not expressible in CrewAI: ...` warnings of an export report."""
+    return [note.text for file in report.files for note in file.notes
+            if note.kind is NoteKind.WARNING and note.text.startswith(LOSS)]

@@ -86,12 +86,46 @@ def split(text: str, file: str) -> tuple[str, str, str]:
                 hint="add a line with only '---' between the fields and the prompt")
 
 
-def _strict(front: str) -> dict[str, Any] | None:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def duplicate_key(file: str, key: str, line: int, column: int, first: int) -> InteropError:
+    """The refusal of a key given twice, located at its second occurrence."""
+    return InteropError(f"'{key}' is given twice (first on line {first})", file=file, line=line,
+                        column=column, expected="each key once",
+                        hint=f"keep one '{key}:' line and delete the other; Claude Code would "
+                        "silently use only one of them")
+
+
+def _check_unique(node: yaml.Node, file: str) -> None:
+    """Refuse the first mapping key (at any depth) that repeats one before it."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                line = key.start_mark.line + 2  # the frontmatter starts after the '---' line
+                if key.value in seen:
+                    raise duplicate_key(file, str(key.value), line, key.start_mark.column + 1,
+                                        seen[key.value])
+                seen[key.value] = line
+            _check_unique(value, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_unique(item, file)
+
+
+def _strict(front: str, file: str) -> dict[str, Any] | None:
+    """The frontmatter as strict YAML, None when it is not valid YAML (the lenient reader
+    takes over), or a located error for a key given twice (YAML itself forbids that)."""
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(front)
     try:
-        value = yaml.load(front, Loader=loader)  # noqa: S506 - a safe loader
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        _check_unique(node, file)
+        value = loader.construct_document(node)
     except yaml.YAMLError:
         return None
+    finally:
+        loader.dispose()
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
@@ -129,8 +163,7 @@ def _lenient(front: str, file: str) -> tuple[dict[str, Any], dict[str, str]]:
         if match and (match.group(1) in KNOWN_KEYS or match.group(1).startswith("x-")):
             current = match.group(1)
             if current in raw:
-                raise _fail(file, number, f"'{current}' is given twice",
-                            hint=f"keep one '{current}:' line (first on line {lines_at[current]})")
+                raise duplicate_key(file, current, number, 1, lines_at[current])
             raw[current] = [match.group(2) or ""]
             lines_at[current] = number
         elif current is None:
@@ -181,7 +214,7 @@ def parse(data: bytes, file: str) -> Frontmatter:
     text, bom = decode(data, file)
     front, body, newline = split(text, file)
     front_lf = front.replace("\r\n", "\n")
-    strict = _strict(front_lf)
+    strict = _strict(front_lf, file)
     if strict is not None:
         return Frontmatter(strict, _key_lines(front_lf), body, False, newline, bom)
     values, raw = _lenient(front_lf, file)

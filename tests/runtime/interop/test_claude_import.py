@@ -245,6 +245,7 @@ EXPECTED_ERRORS = {
     "garbage-line.md": (2, "cannot read this frontmatter line"),
     "model-number.md": (4, "'model' is int"),
     "bad-name.md": (2, "not a usable agent name"),
+    "duplicate-key.md": (4, "'name' is given twice (first on line 2)"),
 }
 
 
@@ -289,3 +290,15 @@ def test_tool_and_server_ids_never_take_an_agent_id(tmp_path: Path) -> None:
     assert isinstance(content.nodes["bash-tool"], m.Tool)
     assert isinstance(content.nodes["bash-server"], m.McpServer)
     assert io.loads(io.dumps(content)).content == content
+
+
+def test_a_duplicated_name_refuses_the_file_instead_of_importing_the_second(
+        tmp_path: Path) -> None:
+    agents = tmp_path / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "a.md").write_text("---\nname: x\ndescription: y\nname: z\n---\nBody\n")
+    (agents / "ok.md").write_text("---\nname: ok\ndescription: fine\n---\nBody\n")
+    content, report = import_claude_code(tmp_path)
+    assert set(content.nodes) == {"ok"}
+    [error] = report.errors
+    assert str(error).startswith(f"{agents / 'a.md'}:4:1: 'name' is given twice")

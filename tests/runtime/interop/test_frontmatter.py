@@ -68,3 +68,33 @@ def test_unreadable_frontmatter_gets_a_located_specific_error(
     assert caught.value.line == line
     assert words in caught.value.message
     assert str(caught.value).startswith(f"agent.md:{line}:")
+
+
+@pytest.mark.parametrize(
+    ("data", "lenient_file"),
+    [
+        (b"---\nname: x\ndescription: y\nname: z\n---\nBody\n", False),
+        (b"---\nname: x\ndescription: y: with a colon\nname: z\n---\nBody\n", True),
+        (b"\xef\xbb\xbf---\r\nname: x\r\ndescription: y\r\nname: z\r\n---\r\nBody\r\n", False),
+    ],
+    ids=["valid-yaml", "line-reader", "crlf-bom"],
+)
+def test_a_key_given_twice_is_refused_at_its_second_occurrence(
+    data: bytes, lenient_file: bool
+) -> None:
+    """`name: x` ... `name: z` must not import agent z: YAML forbids repeated keys."""
+    with pytest.raises(InteropError) as caught:
+        parse(data, "agent.md")
+    error = caught.value
+    assert (error.line, error.column) == (4, 1)
+    assert "'name' is given twice (first on line 2)" in error.message
+    assert error.hint and "keep one 'name:' line" in error.hint
+    assert str(error).startswith("agent.md:4:1:")
+
+
+def test_a_nested_key_given_twice_is_refused_with_its_column() -> None:
+    data = b"---\nname: a\ndescription: b\nhooks:\n  Stop: [x]\n  Stop: [y]\n---\n"
+    with pytest.raises(InteropError) as caught:
+        parse(data, "agent.md")
+    assert (caught.value.line, caught.value.column) == (6, 3)
+    assert "'Stop' is given twice" in caught.value.message
