@@ -1,7 +1,8 @@
 """`roster check FILE...`: run the governance rules and report findings.
 
 Exit 0 when no file has an unacknowledged error, 1 when one has, 2 when a
-file cannot be read. `--format json` and `--format sarif` are for CI.
+file cannot be read. `--format json` and `--format sarif` are for CI: each prints
+one document covering every file, with load errors as located results.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import sys
 from typing import Any
 
 from runtime.cli import report
-from runtime.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, load_or_report
+from runtime.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, load_or_error
 from runtime.roster.checks.base import Severity
 from runtime.roster.checks.engine import check_roster, load_rules
+from runtime.roster.errors import RosterLoadError
 
 
 def register(sub: Any) -> None:
@@ -26,7 +28,8 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="roster file(s) to check")
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text",
-                        help="output format (default: text)")
+                        help="output format (default: text); json and sarif print one "
+                        "document for all the files, a file that cannot be read included")
     parser.add_argument("--strict", action="store_true",
                         help="also exit 1 on unacknowledged warnings")
     parser.set_defaults(handler=run)
@@ -34,27 +37,29 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     code = EXIT_OK
-    rules = load_rules()
+    results: list[report.FileResult] = []
     for name in args.files:
-        loaded = load_or_report(name)
-        if loaded is None:
+        loaded = load_or_error(name)
+        if isinstance(loaded, RosterLoadError):
             code = EXIT_UNREADABLE
+            results.append(report.FileResult(name, error=loaded))
             continue
         findings = check_roster(loaded.content)
         index = loaded.position_index() if findings else {}
-        if args.format == "json":
-            print(report.as_json(findings, index, name))
-        elif args.format == "sarif":
-            print(report.as_sarif(findings, index, name, rules))
-        else:
+        results.append(report.FileResult(name, findings, index))
+        if args.format == "text":
             print(report.text(findings, index, name))
-            if loaded.migrated:
-                print(f"note: {name} is format version {loaded.version_read}; "
-                      "`roster fmt` upgrades it (keeping a .bak)", file=sys.stderr)
+        if loaded.migrated:
+            print(f"note: {name} is format version {loaded.version_read}; "
+                  "`roster fmt` upgrades it (keeping a .bak)", file=sys.stderr)
         failing = any(f.blocking for f in findings) or (
             args.strict and any(f.severity is Severity.WARNING and not f.acknowledged
                                 for f in findings)
         )
         if failing and code == EXIT_OK:
             code = EXIT_FINDINGS
+    if args.format == "json":
+        print(report.as_json(results))
+    elif args.format == "sarif":
+        print(report.as_sarif(results, load_rules()))
     return code

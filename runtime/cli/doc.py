@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err, load_or_report
+from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, load_or_report, write_output
 from runtime.interop.handbook import handbook
-from runtime.roster.atomic import write_atomic
 
 
 def register(sub: Any) -> None:
@@ -33,10 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.output or args.output == "-":
         sys.stdout.write(text)
         return EXIT_OK
-    try:
-        write_atomic(Path(args.output), text.encode("utf-8"))
-    except OSError as exc:
-        err(f"cannot write {args.output}: {exc.strerror or exc}")
+    if not write_output(args.output, text):
         return EXIT_UNREADABLE
     print(f"wrote {args.output}", file=sys.stderr)
     return EXIT_OK

@@ -14,10 +14,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runtime.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, err, load_or_report
+from runtime.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    check_output,
+    err,
+    load_or_report,
+    write_output,
+)
 from runtime.interop.claude_export import export_claude_code, write_files
-from runtime.interop.crewai_export import export_crewai
-from runtime.roster.atomic import write_atomic
+from runtime.interop.crewai_export import crewai_losses, export_crewai
 from runtime.roster.checks.engine import check_roster
 from runtime.roster.io import SecretInRosterError, guarded_bytes, to_data
 
@@ -50,6 +57,9 @@ def register(sub: Any) -> None:
                         help="the folder to write into (created if missing)")
         sp.add_argument("--force", action="store_true",
                         help="export even with governance errors (never with a secret)")
+        if name == "crewai":
+            sp.add_argument("--strict", action="store_true", help="write nothing and exit 1 "
+                            "when part of the roster is not expressible in CrewAI")
         sp.set_defaults(handler=run_folder, target=name)
 
 
@@ -71,12 +81,19 @@ def run_folder(args: argparse.Namespace) -> int:
     if isinstance(ready, int):
         return ready
     content, _ = ready
+    if not check_output(args.output, directory=True):
+        return EXIT_UNREADABLE
     out_dir = Path(args.output)
     try:
         if args.target == "claude-code":
             files, report = export_claude_code(content, out_dir)
         else:
             files, report = export_crewai(content)
+            if getattr(args, "strict", False) and crewai_losses(report):
+                print(report.text())
+                err(f"--strict: {len(crewai_losses(report))} part(s) of {args.file} are not "
+                    "expressible in CrewAI (listed above); nothing was written")
+                return EXIT_FINDINGS
         write_files(files, out_dir)
     except SecretInRosterError as exc:
         err(str(exc))
@@ -106,10 +123,7 @@ def run_yaml(args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.write(payload.decode("utf-8"))
     else:
-        try:
-            write_atomic(Path(args.output), payload)
-        except OSError as exc:
-            err(f"cannot write {args.output}: {exc.strerror or exc}")
+        if not write_output(args.output, payload):
             return EXIT_UNREADABLE
         note = " (forced, with errors)" if errors else ""
         print(f"exported {args.file} → {args.output}{note}", file=sys.stderr)

@@ -60,7 +60,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--engine", choices=(*ENGINES, "both"), default="mc",
                         help="mc: Monte Carlo, no queueing (default); des: discrete-event "
                         "with concurrency limits, rate limits and human queues; both")
-    parser.add_argument("--tasks", type=whole_number_arg(2 * BATCHES, MAX_TASKS),
+    parser.add_argument("--tasks", type=whole_number_arg(None, MAX_TASKS),
                         default=DEFAULT_TASKS, metavar="N",
                         help=f"tasks to simulate (default {DEFAULT_TASKS:,}, "
                         f"at most {MAX_TASKS:,})")

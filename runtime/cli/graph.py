@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
+from collections import Counter
+from dataclasses import asdict, fields
 from typing import Any
 
 from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, load_or_report
-from runtime.roster.summary import summarize
+from runtime.roster.summary import Summary, summarize
 
 
 def register(sub: Any) -> None:
@@ -27,18 +28,36 @@ def _counts(counter: dict[str, int]) -> str:
     return ", ".join(f"{key} {value}" for key, value in sorted(counter.items())) or "none"
 
 
+def _plural(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def as_json_data(summary: Summary) -> dict[str, Any]:
+    """The summary as plain JSON data: counters become objects sorted by key."""
+    data: dict[str, Any] = {}
+    for item in fields(summary):
+        value = getattr(summary, item.name)
+        if isinstance(value, Counter):
+            value = dict(sorted(value.items()))
+        elif item.name == "gates":
+            value = [asdict(gate) for gate in value]
+        data[item.name] = value
+    return data
+
+
 def run(args: argparse.Namespace) -> int:
     loaded = load_or_report(args.file)
     if loaded is None:
         return EXIT_UNREADABLE
     s = summarize(loaded.content)
     if args.format == "json":
-        print(json.dumps(asdict(s), indent=2))
+        print(json.dumps(as_json_data(s), indent=2, ensure_ascii=False))
         return EXIT_OK
     name = loaded.content.meta.name or args.file
-    print(f"{name}: {s.agents} agents, {s.tools} tools, {s.humans} humans, "
-          f"{s.servers} MCP servers" + (f", {s.placeholders} of unknown kind" if s.placeholders
-                                        else ""))
+    counts = ", ".join((_plural(s.agents, "agent"), _plural(s.tools, "tool"),
+                        _plural(s.humans, "human"), _plural(s.servers, "MCP server")))
+    unknown = f", {s.placeholders} of unknown kind" if s.placeholders else ""
+    print(f"{name}: {counts}{unknown}")
     print(f"  entry agents:      {', '.join(s.entry) or 'none'}")
     print(f"  agents per tier:   {_counts(s.agents_per_tier)}")
     print(f"  agents per model:  {_counts(s.agents_per_model)}")

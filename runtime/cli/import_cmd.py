@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runtime.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, err
+from runtime.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, check_output, err
 from runtime.interop.claude_import import import_claude_code
 from runtime.interop.crewai_import import import_crewai
 from runtime.interop.report import InteropError
@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         print(text)
     if not any(isinstance(n, m.Agent) for n in content.nodes.values()):
         err(f"no agent could be imported from {args.directory}; nothing was written")
+        return EXIT_UNREADABLE
+    if not check_output(args.output):
         return EXIT_UNREADABLE
     try:
         save_roster(content, args.output, keep_backup=True)

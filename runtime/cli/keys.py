@@ -120,7 +120,8 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser(
         "check", parents=[common], help="check that every key reference in a roster resolves"
     )
-    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("file", type=Path, metavar="FILE", help="the roster file whose references "
+                   "to check (not a key name)")
     p.set_defaults(handler=_guarded(cmd_check))
 
 
@@ -252,6 +253,14 @@ def _load_yaml(path: Path) -> Any:
     try:
         with path.open("rb") as stream:
             return yaml.safe_load(stream)
+    except FileNotFoundError:
+        hint = (" `roster keys check` takes a roster file and checks the key references in it"
+                " (e.g. `roster keys check team.roster.yaml`); `roster keys list` shows the"
+                " stored keys")
+        raise CommandError(f"cannot read {path}: no such file.{hint}") from None
+    except IsADirectoryError:
+        raise CommandError(f"cannot read {path}: it is a directory; `roster keys check` "
+                           "takes a roster file, e.g. team.roster.yaml") from None
     except OSError as exc:
         raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
     except RecursionError:

@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "runtime.cli.worker",
     "runtime.cli.submit",
     "runtime.cli.simulate",
+    "runtime.cli.models",
 )
 
 DESCRIPTION = """\
@@ -78,6 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `roster check FILE | head`: the reader left, not an error
         _silence_stdout()
         return 0
+    except RuntimeError as exc:  # a run journal too new or not migratable: say so, no trace
+        from runtime.cli.common import EXIT_UNREADABLE, err
+        from runtime.engine.journal_migrations import JournalSchemaError
+
+        if not isinstance(exc, JournalSchemaError):
+            raise
+        err(str(exc))
+        return EXIT_UNREADABLE
     return code
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import unicodedata
 from pathlib import Path
 from typing import Any
 
-from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err
+from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, check_output, err
 from runtime.resources import resource
 from runtime.roster.fields import did_you_mean, slugify
 from runtime.roster.io import load_roster, save_roster
@@ -16,6 +17,13 @@ from runtime.roster.io import load_roster, save_roster
 def templates() -> dict[str, Path]:
     folder = resource("templates")
     return {p.name.removesuffix(".roster.yaml"): p for p in sorted(folder.glob("*.roster.yaml"))}
+
+
+def file_stem(name: str) -> str:
+    """The file name a roster called `name` gets: accents transliterated, "Équipe Café" →
+    "equipe-cafe" (letters with no ASCII form are dropped), "roster" when nothing is left."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return slugify(ascii_name) or "roster"
 
 
 def register(sub: Any) -> None:
@@ -48,12 +56,18 @@ def run(args: argparse.Namespace) -> int:
         err(f"no template {args.template!r}" + (f"; {hint}" if hint else "")
             + f" (templates: {', '.join(available)})")
         return EXIT_UNREADABLE
-    target = Path(args.output or f"{slugify(args.name) or 'roster'}.roster.yaml")
+    target = Path(args.output or f"{file_stem(args.name)}.roster.yaml")
     if target.exists():
         err(f"{target} already exists; choose another name or --output")
         return EXIT_UNREADABLE
+    if not check_output(target):
+        return EXIT_UNREADABLE
     content = load_roster(source).content
     content.meta = dataclasses.replace(content.meta, name=args.name)
-    save_roster(content, target)
+    try:
+        save_roster(content, target)
+    except OSError as exc:
+        err(f"cannot write {target}: {exc.strerror or exc}")
+        return EXIT_UNREADABLE
     print(f"created {target} from the {args.template} template; next: roster check {target}")
     return EXIT_OK

@@ -93,6 +93,20 @@ def _journal(args: argparse.Namespace) -> Journal:
     return Journal(journal_url(args.db))
 
 
+def missing_journal(db: str | None) -> Path | None:
+    """The SQLite journal file `--db` (or the default) names when it does not exist yet.
+
+    Read-only actions say "no runs yet" instead of creating an empty journal
+    (and its folder) on a machine that never ran anything.
+    """
+    from runtime.engine.dbos_support import data_dir
+
+    if db and "://" in db:
+        return None
+    path = Path(db).expanduser() if db else data_dir() / "runs.db"
+    return None if path.exists() else path
+
+
 def _when(stamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp)) if stamp else "-"
 
@@ -107,6 +121,10 @@ def _find(journal: Journal, run_id: str) -> RunSummary | None:
 
 
 def list_runs(args: argparse.Namespace) -> int:
+    absent = missing_journal(args.db)
+    if absent is not None:
+        print(f"No runs yet (no run journal at {absent}).")
+        return EXIT_OK
     journal = _journal(args)
     try:
         found = journal.list_runs(args.limit)
@@ -122,6 +140,10 @@ def list_runs(args: argparse.Namespace) -> int:
 
 
 def show_run(args: argparse.Namespace) -> int:
+    absent = missing_journal(args.db)
+    if absent is not None:
+        err(f"no run {args.run_id!r}: no runs yet (no run journal at {absent})")
+        return EXIT_UNREADABLE
     journal = _journal(args)
     try:
         run = _find(journal, args.run_id)
@@ -251,6 +273,9 @@ def cancel_run(args: argparse.Namespace) -> int:
 def list_approvals(args: argparse.Namespace) -> int:
     from runtime.scale.submit import Submitter
 
+    if missing_journal(args.db) is not None:
+        print("No run is waiting for an approval (no runs yet).")
+        return EXIT_OK
     submitter = Submitter(args.db)
     try:
         found = submitter.pending()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import sys
 from typing import Any
 
-from runtime.cli.common import EXIT_OK
+from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, write_output
 from runtime.roster.schema import schema_text
 
 
@@ -24,8 +24,10 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     text = schema_text()
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    if args.output and args.output != "-":
+        if not write_output(args.output, text):
+            return EXIT_UNREADABLE
+        print(f"wrote {args.output}", file=sys.stderr)
     else:
         print(text, end="")
     return EXIT_OK

@@ -19,7 +19,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err, load_or_report
+from runtime.cli.common import (
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    check_output,
+    err,
+    journal_arg,
+    load_or_report,
+    write_output,
+)
 from runtime.roster.atomic import write_atomic
 from runtime.roster.errors import RosterLoadError
 from runtime.roster.yaml_write import dumps
@@ -54,7 +62,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--junit", metavar="OUT.xml", help="also write JUnit XML for CI")
     parser.add_argument("--write", metavar="DIR", help="save the scenarios that ran to DIR")
-    parser.add_argument("--journal", metavar="DB",
+    parser.add_argument("--journal", metavar="DB", type=journal_arg,
                         help="record the dry runs in this run journal (a SQLite file)")
     parser.add_argument("--trace", action="store_true", help="print every event of each run")
     parser.set_defaults(handler=handle)
@@ -94,6 +102,9 @@ def handle(args: argparse.Namespace) -> int:
     loaded = load_or_report(args.file)
     if loaded is None:
         return EXIT_UNREADABLE
+    if (args.junit and not check_output(args.junit)) or (
+            args.write and not check_output(args.write, directory=True)):
+        return EXIT_UNREADABLE
     try:
         scenarios, origin = _scenarios(args)
     except RosterLoadError as error:
@@ -109,10 +120,15 @@ def handle(args: argparse.Namespace) -> int:
         err(str(error))
         return EXIT_UNREADABLE
     if args.write:
-        for path in write_scenarios(scenarios, args.write, args.file):
+        try:
+            written = write_scenarios(scenarios, args.write, args.file)
+        except OSError as exc:
+            err(f"cannot write into {args.write}: {exc.strerror or exc}")
+            return EXIT_UNREADABLE
+        for path in written:
             print(f"wrote {path}", file=sys.stderr)
-    if args.junit:
-        Path(args.junit).write_text(report.junit(results, roster=args.file), encoding="utf-8")
+    if args.junit and not write_output(args.junit, report.junit(results, roster=args.file)):
+        return EXIT_UNREADABLE
     if args.json:
         print(report.as_json(results, roster=args.file), end="")
     else:

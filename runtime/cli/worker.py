@@ -16,14 +16,16 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err
+from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err, journal_arg
 from runtime.engine import events as ev
+from runtime.roster.costs import format_usd
 
 if TYPE_CHECKING:
     from runtime.engine.executor import RunFactories
@@ -38,7 +40,7 @@ def register(sub: Any) -> None:
         description="Take runs submitted with `roster submit` from the run database and "
         "execute them; several workers on several machines share the work and recover each "
         "other's runs. Stop with SIGTERM or Ctrl-C (runs in flight drain first).")
-    parser.add_argument("--db", metavar="URL", required=True,
+    parser.add_argument("--db", metavar="URL", required=True, type=journal_arg,
                         help="the shared run database: postgresql://USER@HOST/DB (or a SQLite "
                         "file for a single machine)")
     parser.add_argument("--concurrency", type=int, default=8, metavar="N",
@@ -72,14 +74,15 @@ class PoolFactories:
 
     def _provider(self, content: RosterContent) -> tuple[Provider, tuple[str, ...]]:
         from runtime.cli.run import UsageError, provider_for
+        from runtime.engine.failures import RunSetupError
         from runtime.roster.io import content_hash
 
         key = content_hash(content)
         if key not in self.providers:
             try:
                 self.providers[key] = provider_for(content)
-            except UsageError as exc:  # the run fails with this reason
-                raise RuntimeError(str(exc)) from None
+            except UsageError as exc:  # the run fails with this reason, shown as is
+                raise RunSetupError(str(exc)) from None
         return self.providers[key]
 
     def _tools(self, content: RosterContent, record: RunSummary) -> Mapping[str, Tool]:
@@ -121,8 +124,21 @@ class PoolFactories:
 def _log_line(event: ev.EngineEvent) -> None:
     if isinstance(event, ev.RunStarted):
         print(f"run {event.run_id} started: {event.roster}", file=sys.stderr, flush=True)
-    elif isinstance(event, ev.RunFinished):
-        print(f"run {event.run_id} {event.status}", file=sys.stderr, flush=True)
+
+
+_CLASS_PREFIX = re.compile(r"^[A-Z][A-Za-z0-9_.]*(?:Error|Exception): ")
+
+
+def finished_line(record: RunSummary) -> str:
+    """The worker's log line for a finished run: id, status, cost and why it failed.
+
+    The reason is shown without a Python exception class name (`runs show ID`
+    keeps the stored text in full).
+    """
+    line = f"run {record.id} {record.status} ({format_usd(record.cost_usd)})"
+    if record.error:
+        line += f": {_CLASS_PREFIX.sub('', record.error, count=1)}"
+    return line
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -139,8 +155,19 @@ def handle(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace, made: PoolFactories) -> int:
     from runtime.scale.worker import Worker
 
-    worker = Worker(made.factories(), db=args.db, executor_id=args.id,
-                    concurrency=args.concurrency, stale_s=args.stale_after)
+    class LoggingWorker(Worker):
+        """A worker that says how each run it took ended, including runs that never started
+        (no key, invalid roster): those emit no engine events to log."""
+
+        async def _execute(self, run_id: str) -> str:
+            status = await super()._execute(run_id)
+            record = await asyncio.to_thread(self.journal.get_run, run_id)
+            if record is not None:
+                print(finished_line(record), file=sys.stderr, flush=True)
+            return status
+
+    worker = LoggingWorker(made.factories(), db=args.db, executor_id=args.id,
+                           concurrency=args.concurrency, stale_s=args.stale_after)
     try:
         await worker.__aenter__()
     except Exception as exc:

@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from runtime.engine import dbos_support
+from runtime.engine.budget import check_cap
 from runtime.engine.events import Listener
+from runtime.engine.failures import failure_reason
 from runtime.engine.protocols import ApprovalChannel, ApprovalDecision, ApprovalRequest, Provider
 from runtime.engine.protocols import Tool as ToolImpl
 from runtime.engine.redact import Redactor
@@ -68,6 +70,9 @@ class RunSpec:
     max_usd: float | None = None
     unattended: bool = False
     run_id: str | None = None
+
+    def __post_init__(self) -> None:  # a NaN/negative cap would switch the spending cap off
+        check_cap(self.max_usd, "RunSpec.max_usd")
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +346,7 @@ class LocalExecutor:
             run = self._builder.build(run_id, self.executor_id,
                                       gate=lambda p, _: GatedProvider(p, limits) if limits else p)
         except Exception as exc:  # the run cannot even be built: it fails, with the reason
-            self.journal.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+            self.journal.fail_run(run_id, failure_reason(exc))
             done.set_result("failed")
             return "failed"
         self._runs[run_id] = run

@@ -1,6 +1,6 @@
 """The policy enforcement point in front of every tool call. It fails closed.
 
-Order, as in Claude Code and GOVERNANCE.md: a static deny list, then the
+Order, as in Claude Code and docs/rules.md: a static deny list, then the
 grant on the agent→tool edge (deny wins over ask wins over allow), then the
 agent's permission mode (`plan` refuses write and execute, `dontAsk` turns
 every ask into deny), then the roster's pre-tool hooks. Anything that raises,

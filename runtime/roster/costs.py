@@ -137,22 +137,30 @@ def estimate_agent_run_cost(
 
 
 def format_usd(x: float) -> str:
-    """A dollar amount for people: "$1,234.56", "$1.23", "$0.0042", "$0.00".
+    """A dollar amount for people: "$1,234.56", "$1.23", "$0.0052", "$0.00".
 
     Amounts of a cent or more show cents. Smaller amounts keep two significant
-    digits so that per-call costs stay readable; below a millionth of a dollar
-    the text is "<$0.000001".
+    digits ("$0.0052", "$0.000042") so that per-call costs stay readable, and a
+    sub-cent amount never reads as a cent or more ($0.00999 is "$0.00999", not
+    "$0.01"); below a millionth of a dollar the text is "<$0.000001".
     """
     if not math.isfinite(x):
         raise ValueError(f"cannot format {x!r} as dollars")
     sign = "-" if x < 0 else ""
     amount = abs(x)
-    if amount == 0 or round(amount, 2) >= 0.01:
+    if amount == 0 or amount >= 0.01:
         return f"{sign}${amount:,.2f}"
     if amount < 1e-6:
         return f"{sign}<$0.000001"
     decimals = 1 - math.floor(math.log10(amount))
-    return f"{sign}${amount:.{decimals}f}"
+    # Rounding to two significant digits may carry into the next power of ten
+    # (0.00999 → 0.010): show up to two more digits, then cut instead of rounding.
+    ceiling = 10.0 ** (math.floor(math.log10(amount)) + 1)
+    for extra in range(3):
+        if round(amount, decimals + extra) < ceiling:
+            return f"{sign}${amount:.{decimals + extra}f}"
+    decimals += 2
+    return f"{sign}${math.floor(amount * 10**decimals) / 10**decimals:.{decimals}f}"
 
 
 def _dearest_prompt_rate(p: Prices) -> float:

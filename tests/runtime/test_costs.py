@@ -179,6 +179,13 @@ def test_a_cached_fraction_outside_0_to_1_is_rejected() -> None:
         (0.00004249, "$0.000042"),
         (0.0000001, "<$0.000001"),
         (0.01, "$0.01"),
+        (0.005, "$0.0050"),  # sub-cent amounts never read as a cent
+        (0.0052, "$0.0052"),
+        (0.00999, "$0.00999"),
+        (0.0099999999, "$0.009999"),
+        (0.0000999, "$0.0000999"),
+        (-0.0052, "-$0.0052"),
+        (0.0149, "$0.01"),
         (1.234, "$1.23"),
         (12.0, "$12.00"),
         (1234.56, "$1,234.56"),
@@ -188,6 +195,14 @@ def test_a_cached_fraction_outside_0_to_1_is_rejected() -> None:
 )
 def test_format_usd(amount: float, text: str) -> None:
     assert format_usd(amount) == text
+
+
+def test_format_usd_never_rounds_a_sub_cent_amount_up_to_a_cent() -> None:
+    for step in range(1, 10_000):
+        amount = step * 1e-6
+        shown = format_usd(amount)
+        assert float(shown.removeprefix("$")) < 0.01, (amount, shown)
+        assert abs(float(shown.removeprefix("$")) - amount) <= amount * 0.05, (amount, shown)
 
 
 def test_format_usd_rejects_non_finite_amounts() -> None:
