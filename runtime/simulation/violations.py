@@ -1,7 +1,7 @@
 """Policy violations visible in a trace: what the roster's gates should have stopped but didn't.
 
 The engine enforces the roster as written; these rules say where the roster
-as written let something through that governance (GOVERNANCE.md) forbids:
+as written let something through that the governance rules (docs/rules.md) forbid:
 
 - `unapproved_high_impact`: a high-impact tool (irreversible, financial,
   high-risk state change, destructive MCP) ran without a human's approval;
