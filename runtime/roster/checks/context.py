@@ -6,7 +6,10 @@ incremental checker updates edit by edit instead of rebuilding, and lazily
 builds the networkx `MultiDiGraph` (graph.py) for the few rules that want
 graph algorithms. `cache` is a memo for helpers the rules share; a key
 registered with `derived(key, triggers)` may outlive one check run: the
-incremental checker keeps it until one of its triggers fires. Effective
+incremental checker keeps it until one of its triggers fires. A key registered
+with `keyed(key, resets)` holds a dict of per-node entries that the incremental
+checker keeps across runs, dropping only the entries of nodes an edit touched
+(`CheckContext.touched`), and the whole dict when one of `resets` fires. Effective
 values (an agent's model after defaults, a tool's modes after its kind) live
 in effective.py so rules, the engine and the forecaster agree on them.
 """
@@ -35,11 +38,38 @@ def derived(key: str, triggers: Iterable[str]) -> str:
     return key
 
 
-def surviving(cache: Mapping[str, Any], fired: Iterable[str]) -> dict[str, Any]:
-    """The entries of a previous run's `cache` that no fired trigger invalidated."""
+# cache keys holding dicts of per-node entries (a subset of DERIVED's keys)
+KEYED: set[str] = set()
+
+
+def keyed(key: str, resets: Iterable[str] = ()) -> str:
+    """Register `key` of `CheckContext.cache` as a dict whose entries are keyed by node id
+    and derived only from what an edit touching that node marks as touched: the node,
+    its incident edges and its neighbours (see `IncrementalChecker._touch`). An
+    incremental checker keeps the dict across runs, dropping the entries of touched
+    nodes, and drops all of it when one of `resets` fires. Entries must not be changed
+    after they are built; the dict itself is filled in place."""
+    KEYED.add(key)
+    return derived(key, resets)
+
+
+def surviving(cache: Mapping[str, Any], fired: Iterable[str],
+              touched: Iterable[str] = ()) -> dict[str, Any]:
+    """The entries of a previous run's `cache` that no fired trigger invalidated, with the
+    entries of `touched` nodes removed from the keyed ones (in place)."""
     gone = frozenset(fired)
-    return {key: value for key, value in cache.items()
+    kept = {key: value for key, value in cache.items()
             if (triggers := DERIVED.get(key)) is not None and not triggers & gone}
+    drop = touched if isinstance(touched, set | frozenset) else set(touched)
+    for key in KEYED & kept.keys():
+        table = kept[key]
+        if len(drop) * 4 > len(table):
+            for node_id in [k for k in table if k in drop]:
+                del table[node_id]
+        else:
+            for node_id in drop:
+                table.pop(node_id, None)
+    return kept
 
 
 class AdjacencyIndex:
@@ -70,6 +100,16 @@ class AdjacencyIndex:
                 if existing.id == old.id:
                     bucket[i] = new
 
+    def restore_order(self, edge: m.Edge, edges: Mapping[str, m.Edge]) -> None:
+        """Put `edge`'s two buckets back in the order of `edges` (document order), after
+        an edge went back to its old place (an undo): `add` appends, and the walks over
+        the index must visit edges in the order a full check's fresh index does."""
+        order = {edge_id: i for i, edge_id in enumerate(edges)}
+        for table, key in ((self.out, edge.source), (self.inc, edge.target)):
+            bucket = table.get(key, {}).get(edge.kind)
+            if bucket is not None:
+                bucket.sort(key=lambda x: order.get(x.id, len(order)))
+
     def outgoing(self, node_id: str, kind: m.EdgeKind) -> list[m.Edge]:
         return self.out.get(node_id, {}).get(kind, [])
 
@@ -93,6 +133,7 @@ class CheckContext:
         catalog: Catalog | None = None,
         index: AdjacencyIndex | None = None,
         cache: dict[str, Any] | None = None,
+        touched: frozenset[str] | None = None,
     ) -> None:
         self.meta = meta
         self.nodes = nodes
@@ -101,6 +142,15 @@ class CheckContext:
         self.index = index if index is not None else AdjacencyIndex(edges)
         self._graph: nx.MultiDiGraph[str] | None = None
         self.cache: dict[str, Any] = cache if cache is not None else {}  # see `derived`
+        # nodes an edit touched since the previous run of an incremental checker (see
+        # `keyed`); None in a one-off check, where nothing outlives the run
+        self.touched = touched
+
+    def untouched(self, node_ids: Iterable[str]) -> bool:
+        """Whether an incremental run may trust memos about `node_ids`: none was touched
+        since the previous run (always False in a one-off check)."""
+        touched = self.touched
+        return touched is not None and not any(n in touched for n in node_ids)
 
     def agents(self) -> list[m.Agent]:
         return [n for n in self.nodes.values() if isinstance(n, m.Agent)]

@@ -164,6 +164,9 @@ class IncrementalChecker:
             self._index.replace(old, new)
         elif new is not None:
             self._index.add(new)
+            edges = self.document.edges
+            if not isinstance(edges, dict) or next(reversed(edges), None) != new.id:
+                self._index.restore_order(new, edges)  # put back mid-list (an undo)
         elif old is not None:
             self._index.remove(old)
         self._touch(edge.source, edge.target)
@@ -239,8 +242,9 @@ class IncrementalChecker:
 
     def findings(self) -> list[Finding]:
         doc = self.document
+        touched = frozenset(self._dirty_self | self._dirty_edges | self._dirty_near)
         ctx = CheckContext(doc.meta, doc.nodes, doc.edges, self._catalog, self._index,
-                           surviving(self._cache, self._dirty_triggers))
+                           surviving(self._cache, self._dirty_triggers, touched), touched)
         self._recheck_nodes(ctx)
         for rule in self._rules.values():
             if rule.check is not None and (

@@ -104,12 +104,20 @@ def test_a_prose_edit_fires_no_trigger_and_any_other_edit_does() -> None:
 
 
 def test_derived_structures_outlive_a_run_only_until_one_of_their_triggers_fires() -> None:
-    cache = {"rules.delegation": object(), "rules.live_grants": {}, "per-run": 1}
+    cache = {"rules.delegation": object(), "per-run": 1}
     assert "rules.delegation" in DERIVED and "per-run" not in DERIVED
     kept = surviving(cache, {base.TRIGGER_TOOL_ACCESS})
     assert set(kept) == {"rules.delegation"}  # grants do not change the delegation graph
-    assert set(surviving(cache, {base.TRIGGER_DELEGATION})) == {"rules.live_grants"}
+    assert surviving(cache, {base.TRIGGER_DELEGATION}) == {}
     assert surviving(cache, base.ALL_TRIGGERS) == {}
+
+
+def test_keyed_structures_lose_only_the_entries_of_touched_nodes() -> None:
+    """Live grants per agent survive a grant edit elsewhere; the touched agents' go."""
+    grants = {"a": [], "b": [], "c": []}
+    kept = surviving({"rules.live_grants": grants}, {base.TRIGGER_TOOL_ACCESS}, {"b", "x"})
+    assert kept["rules.live_grants"] == {"a": [], "c": []}
+    assert surviving({"rules.live_grants": {"a": []}}, {base.TRIGGER_META}) == {}
 
 
 def test_the_incremental_checker_reuses_the_delegation_analysis_across_a_grant_edit() -> None:

@@ -17,14 +17,16 @@ per check run in `ctx.cache`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from runtime.roster import effective as fx
 from runtime.roster import model as m
 from runtime.roster.checks import base
 from runtime.roster.checks.base import Finding, Rule, Severity, roster_rule
-from runtime.roster.checks.context import CheckContext, derived
+from runtime.roster.checks.context import CheckContext, derived, keyed
+from runtime.roster.checks.memo import finding_memo, memoised
+from runtime.roster.checks.rules.closures import closure
 from runtime.roster.checks.rules.gates import ToolFacts, list_edge_path, live_grants, tool_facts
 from runtime.roster.checks.rules.trifecta import is_quarantine
 
@@ -35,10 +37,8 @@ FLOW_TRIGGERS: Final = frozenset({
 })
 
 _FACTS: Final = derived("flow.facts", (base.TRIGGER_TOOL, base.TRIGGER_SERVER, base.TRIGGER_NODES))
-_QUARANTINE: Final = derived("flow.quarantine", (base.TRIGGER_AGENT, base.TRIGGER_NODES))
-_TAINTED: Final = derived("flow.tainted", FLOW_TRIGGERS - {base.TRIGGER_META})
-_LEVELS: Final = derived("flow.levels", FLOW_TRIGGERS)
-_HOLDERS: Final = derived("flow.holders", (base.TRIGGER_TOOL_ACCESS, base.TRIGGER_NODES))
+_QUARANTINE: Final = keyed("flow.quarantine", (base.TRIGGER_META,))
+_HOLDERS: Final = keyed("flow.holders", (base.TRIGGER_META,))
 
 # ---------------------------------------------------------------- shared helpers
 
@@ -95,12 +95,13 @@ def _spread(ctx: CheckContext, sources: Iterable[str]) -> set[str]:
 def tainted(ctx: CheckContext) -> frozenset[str]:
     """Agents holding a live untrusted_input tool, plus every agent that receives results
     from a tainted delegate that is not a quarantine agent (the same taint as R08's)."""
-    found: frozenset[str] | None = ctx.cache.get(_TAINTED)
-    if found is None:
-        sources = {e.source for f in all_facts(ctx) if "untrusted_input" in f.caps
-                   for e in holders(ctx, f.tool.id)}
-        found = ctx.cache[_TAINTED] = frozenset(_spread(ctx, sources))
-    return found
+    return closure(ctx, "taint", "tainted", _tainted)
+
+
+def _tainted(ctx: CheckContext) -> frozenset[str]:
+    sources = {e.source for f in all_facts(ctx) if "untrusted_input" in f.caps
+               for e in holders(ctx, f.tool.id)}
+    return frozenset(_spread(ctx, sources))
 
 
 @dataclass(slots=True)
@@ -111,12 +112,15 @@ class Flow:
     clearance: dict[str, int]  # agent -> clearance rank
     direct: dict[str, tuple[int, str]]  # agent -> (rank, tool) of its most sensitive read
     level: dict[str, tuple[int, str]]  # agent -> (rank, next hop: tool or delegate)
+    paths: dict[str, tuple[str, ...]] = field(default_factory=dict)  # flow_path's memo
 
 
 def flow(ctx: CheckContext) -> Flow:
-    found: Flow | None = ctx.cache.get(_LEVELS)
-    if found is not None:
-        return found
+    """Who sees which data class (a closure kept while its inputs hold)."""
+    return closure(ctx, "flow", "flow", _flow)
+
+
+def _flow(ctx: CheckContext) -> Flow:
     meta = ctx.meta
     clearance = {a.id: fx.CLASS_ORDER[fx.agent_clearance(a, meta)] for a in ctx.agents()}
     floor = min(clearance.values(), default=len(m.CLASSIFICATIONS))
@@ -139,20 +143,23 @@ def flow(ctx: CheckContext) -> Flow:
             if edge.source in clearance and level.get(edge.source, (-1, ""))[0] < rank:
                 level[edge.source] = (rank, agent_id)
                 queue.append(edge.source)
-    found = ctx.cache[_LEVELS] = Flow(clearance, direct, level)
-    return found
+    return Flow(clearance, direct, level)
 
 
-def flow_path(ctx: CheckContext, agent_id: str) -> list[str]:
+def flow_path(ctx: CheckContext, agent_id: str, info: Flow | None = None) -> list[str]:
     """Node ids from the data's source tool to `agent_id`, following the recorded hops."""
-    level = flow(ctx).level
-    path = [agent_id]
-    while path[-1] in level and len(path) <= len(level) + 1:
-        hop = level[path[-1]][1]
-        path.append(hop)
-        if hop not in level:
-            break
-    return path[::-1]
+    info = info if info is not None else flow(ctx)
+    found = info.paths.get(agent_id)
+    if found is None:
+        level = info.level
+        path = [agent_id]
+        while path[-1] in level and len(path) <= len(level) + 1:
+            hop = level[path[-1]][1]
+            path.append(hop)
+            if hop not in level:
+                break
+        found = info.paths[agent_id] = tuple(path[::-1])
+    return list(found)
 
 
 def describe(ctx: CheckContext, path: Iterable[str], sink: str = "") -> str:
@@ -201,29 +208,45 @@ def check_sensitive_to_unvetted(ctx: CheckContext) -> Iterable[Finding]:
     sinks = [f for f in all_facts(ctx) if not fx.tool_vetted(f.tool)]
     if not sinks:
         return []
-    direct = flow(ctx).direct
-    rule = base.RULES["R29"]
-    out = []
+    info = flow(ctx)
+    direct = info.direct
+    out: list[Finding] = []
     for facts in sinks:
         tool = facts.tool
+        found = []
         for edge in holders(ctx, tool.id):
             if direct.get(edge.source, (-1, ""))[0] < SENSITIVE:
                 continue
             writes = fx.grant_mode(edge) in ("write", "execute")
             if not (writes or "external_comm" in facts.caps):
                 continue
-            source = direct_source(ctx, edge.source, tool.id)
+            source = direct_source(ctx, edge.source, tool.id, info)
             if source is None or source[0] < SENSITIVE:
                 continue
-            how = f"{fx.grant_mode(edge)}s to it" if writes else "it communicates externally"
-            path = (source[1], edge.source, tool.id)
-            out.append(rule.finding(
-                f"{describe(ctx, path, 'unvetted')}: agent '{edge.source}' reads "
-                f"{_name(source[0])} data and holds unvetted tool '{tool.id}' ({how})",
-                f"review tool '{tool.id}' and set vetted: true, or remove the grant from "
-                f"'{edge.source}'", path, ctx.edge_path(edge),
-            ))
+            found.append((edge, writes, source))
+        if found:  # the messages read the ids and the source tools' data classes
+            out.extend(memoised(ctx, _R29_MEMO, tool.id, tuple(found),
+                                [s[1] for _, _, s in found], _leaks, ctx, tool.id, found))
     return out
+
+
+def _leaks(ctx: CheckContext, tool_id: str,
+           found: list[tuple[m.Edge, bool, tuple[int, str]]]) -> list[Finding]:
+    rule = base.RULES["R29"]
+    out = []
+    for edge, writes, source in found:
+        how = f"{fx.grant_mode(edge)}s to it" if writes else "it communicates externally"
+        path = (source[1], edge.source, tool_id)
+        out.append(rule.finding(
+            f"{describe(ctx, path, 'unvetted')}: agent '{edge.source}' reads "
+            f"{_name(source[0])} data and holds unvetted tool '{tool_id}' ({how})",
+            f"review tool '{tool_id}' and set vetted: true, or remove the grant from "
+            f"'{edge.source}'", path, ctx.edge_path(edge),
+        ))
+    return out
+
+
+_R29_MEMO: Final = finding_memo("R29")
 
 
 # ---------------------------------------------------------------- R30
@@ -276,27 +299,46 @@ def check_clearance(ctx: CheckContext) -> Iterable[Finding]:
     info = flow(ctx)
     if not info.level:
         return []
-    out = []
+    out: list[Finding] = []
     for delegate, (rank, _) in info.level.items():
         if quarantined(ctx, delegate):
             continue
+        found = []
+        back: tuple[str, ...] | None = None
         for edge in ctx.delegators(delegate):
             cleared = info.clearance.get(edge.source)
             if cleared is None or rank <= cleared:
                 continue
             if info.direct.get(edge.source, (-1, ""))[0] >= rank:
                 continue  # it reads that class itself: reported by clearance_reads
-            path = [*flow_path(ctx, delegate), edge.source]
-            if edge.source in path[:-1]:
+            if back is None:
+                back = tuple(flow_path(ctx, delegate, info))
+            if edge.source in back:
                 continue  # its own data coming back round a delegation cycle
-            out.append(RULE_R30.finding(
-                f"{describe(ctx, path)}: results of '{delegate}' carry {_name(rank)} data back "
-                f"to '{edge.source}', whose clearance is {_name(cleared)}",
-                f"give '{delegate}' an output schema without free text (a quarantine agent), "
-                f"or set clearance: {_name(rank)} on '{edge.source}'",
-                path, list_edge_path(ctx, edge),
-            ))
+            found.append((edge, cleared))
+        if found and back is not None:  # the messages read ids and the path's data classes
+            out.extend(memoised(ctx, _R30_MEMO, delegate, (rank, back, tuple(found)),
+                                (*back, *(edge.source for edge, _ in found)),
+                                _carried_back, ctx, delegate, rank, back, found))
     return out
+
+
+def _carried_back(ctx: CheckContext, delegate: str, rank: int, back: tuple[str, ...],
+                  found: list[tuple[m.Edge, int]]) -> list[Finding]:
+    out = []
+    for edge, cleared in found:
+        path = [*back, edge.source]
+        out.append(RULE_R30.finding(
+            f"{describe(ctx, path)}: results of '{delegate}' carry {_name(rank)} data back "
+            f"to '{edge.source}', whose clearance is {_name(cleared)}",
+            f"give '{delegate}' an output schema without free text (a quarantine agent), "
+            f"or set clearance: {_name(rank)} on '{edge.source}'",
+            path, list_edge_path(ctx, edge),
+        ))
+    return out
+
+
+_R30_MEMO: Final = finding_memo("R30")
 
 
 RULE_R30: Final = base.register(Rule(
@@ -310,10 +352,11 @@ RULE_R30: Final = base.register(Rule(
 # ---------------------------------------------------------------- R31
 
 
-def direct_source(ctx: CheckContext, agent_id: str, exclude: str) -> tuple[int, str] | None:
+def direct_source(ctx: CheckContext, agent_id: str, exclude: str,
+                  info: Flow | None = None) -> tuple[int, str] | None:
     """The agent's most sensitive own read, not counting tool `exclude` (data already in
     that tool does not leak by flowing back into it)."""
-    own = flow(ctx).direct.get(agent_id)
+    own = (info if info is not None else flow(ctx)).direct.get(agent_id)
     if own is None or own[1] != exclude:
         return own
     best: tuple[int, str] | None = None
@@ -332,12 +375,12 @@ def _best_source(ctx: CheckContext, agent_id: str, exclude: str) -> tuple[int, l
     """The most sensitive data reaching `agent_id` (own reads other than of `exclude`, or
     results of delegates), with the path it takes."""
     info = flow(ctx)
-    own = direct_source(ctx, agent_id, exclude)
+    own = direct_source(ctx, agent_id, exclude, info)
     best: tuple[int, list[str]] = (own[0], [own[1], agent_id]) if own else (-1, [])
     for edge in ctx.delegates(agent_id):
         hop = info.level.get(edge.target)
         if hop is not None and hop[0] > best[0] and not quarantined(ctx, edge.target):
-            best = (hop[0], [*flow_path(ctx, edge.target), agent_id])
+            best = (hop[0], [*flow_path(ctx, edge.target, info), agent_id])
     return best
 
 
@@ -366,24 +409,36 @@ def check_exfiltration(ctx: CheckContext) -> Iterable[Finding]:
     level = flow(ctx).level
     if not level:
         return []
-    rule = base.RULES["R31"]
-    out = []
+    out: list[Finding] = []
     for facts in all_facts(ctx):
         if "external_comm" not in facts.caps:
             continue
         tool = facts.tool
+        found = []
         for edge in holders(ctx, tool.id):
             reach = level.get(edge.source)
             if reach is None or reach[0] < SENSITIVE or fx.grant_approval(edge) == "ask":
                 continue
-            found, path = _best_source(ctx, edge.source, tool.id)
-            if found < SENSITIVE:
-                continue
-            out.append(rule.finding(
-                f"{describe(ctx, [*path, tool.id], 'external')}: {_name(found)} data can leave "
-                f"through external tool '{tool.id}' of '{edge.source}' without approval",
-                f"set approval: ask on the grant of '{tool.id}' to '{edge.source}', or keep "
-                "the data away from this agent (a quarantine delegate returns only bounded "
-                "values)", (*path, tool.id), ctx.edge_path(edge),
-            ))
+            rank, path = _best_source(ctx, edge.source, tool.id)
+            if rank >= SENSITIVE:
+                found.append((edge, rank, tuple(path)))
+        if found:  # the messages read ids and the path's data classes
+            out.extend(memoised(ctx, _R31_MEMO, tool.id, tuple(found),
+                                [n for _, _, path in found for n in path],
+                                _exfiltrations, ctx, tool.id, found))
     return out
+
+
+def _exfiltrations(ctx: CheckContext, tool_id: str,
+                   found: list[tuple[m.Edge, int, tuple[str, ...]]]) -> list[Finding]:
+    rule = base.RULES["R31"]
+    return [rule.finding(
+        f"{describe(ctx, [*path, tool_id], 'external')}: {_name(rank)} data can leave "
+        f"through external tool '{tool_id}' of '{edge.source}' without approval",
+        f"set approval: ask on the grant of '{tool_id}' to '{edge.source}', or keep "
+        "the data away from this agent (a quarantine delegate returns only bounded "
+        "values)", (*path, tool_id), ctx.edge_path(edge),
+    ) for edge, rank, path in found]
+
+
+_R31_MEMO: Final = finding_memo("R31")

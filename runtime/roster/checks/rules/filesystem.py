@@ -14,6 +14,7 @@ runs on.
 from __future__ import annotations
 
 import bisect
+import functools
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -24,6 +25,7 @@ from runtime.roster import model as m
 from runtime.roster.checks import base
 from runtime.roster.checks.base import Finding, Severity, roster_rule
 from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.memo import finding_memo, memoised
 from runtime.roster.checks.rules.dataflow import all_facts, holders, tainted
 from runtime.roster.checks.rules.gates import ToolFacts, live_grants, some
 from runtime.roster.kinds import tool_kind
@@ -44,8 +46,10 @@ _HOME_PARENTS: Final = frozenset({"/", "/home", "/Users"})
 WRITE_MODES: Final = ("write", "execute")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalise(root: str) -> str:
-    """A comparable form: variables and absolute home directories become "~"."""
+    """A comparable form: variables and absolute home directories become "~" (a pure
+    function of the text, memoised: every re-check normalises every root again)."""
     path = root.strip()
     for pattern, replacement in _VARIABLES:
         path = pattern.sub(replacement, path, count=1)
@@ -142,25 +146,9 @@ directory nobody else reads:
 def check_fs_scopes(ctx: CheckContext) -> Iterable[Finding]:
     rule = base.RULES["R13"]
     out: list[Finding] = []
-    for facts in all_facts(ctx):
-        tool = facts.tool
-        if is_file_tool(tool) and not tool.fs_roots:
-            out.append(rule.finding(
-                f"file tool '{tool.id}' ({tool.kind}) declares no fs_roots, so it may touch "
-                "any file the app can",
-                f"add fs_roots to tool '{tool.id}' naming only the directories its task needs",
-                (tool.id,), ("tools", tool.id),
-            ))
-        for roots, at in _root_lists(tool):
-            for i, root in enumerate(roots):
-                why = forbidden(root)
-                if why is not None:
-                    out.append(rule.finding(
-                        f"tool '{tool.id}' may reach {why} through root '{root}'",
-                        f"replace '{root}' with the one directory the tool needs, outside "
-                        "the home directory's key, keyring and config folders",
-                        (tool.id,), (*at, i),
-                    ))
+    for facts in all_facts(ctx):  # a tool's own roots: kept while the tool is untouched
+        out.extend(memoised(ctx, _R13_TOOLS, facts.tool.id, facts.tool, (), _tool_roots,
+                            facts.tool))
     for server in ctx.servers():
         if server.sandbox is not None:
             for i, root in enumerate(server.sandbox.fs_roots):
@@ -173,6 +161,32 @@ def check_fs_scopes(ctx: CheckContext) -> Iterable[Finding]:
                     ))
     out.extend(_tainted_writes(ctx, rule))
     return out
+
+
+def _tool_roots(tool: m.Tool) -> list[Finding]:
+    rule = base.RULES["R13"]
+    out = []
+    if is_file_tool(tool) and not tool.fs_roots:
+        out.append(rule.finding(
+            f"file tool '{tool.id}' ({tool.kind}) declares no fs_roots, so it may touch "
+            "any file the app can",
+            f"add fs_roots to tool '{tool.id}' naming only the directories its task needs",
+            (tool.id,), ("tools", tool.id),
+        ))
+    for roots, at in _root_lists(tool):
+        for i, root in enumerate(roots):
+            why = forbidden(root)
+            if why is not None:
+                out.append(rule.finding(
+                    f"tool '{tool.id}' may reach {why} through root '{root}'",
+                    f"replace '{root}' with the one directory the tool needs, outside "
+                    "the home directory's key, keyring and config folders",
+                    (tool.id,), (*at, i),
+                ))
+    return out
+
+
+_R13_TOOLS: Final = finding_memo("R13.tools")
 
 
 def _tainted_writes(ctx: CheckContext, rule: base.Rule) -> Iterator[Finding]:

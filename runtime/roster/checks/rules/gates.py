@@ -20,11 +20,13 @@ from runtime.roster import effective as fx
 from runtime.roster import model as m
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, node_rule
-from runtime.roster.checks.context import CheckContext, derived
+from runtime.roster.checks.context import CheckContext, derived, keyed
 
-_FACTS_KEY: Final = derived("rules.tool_facts", (b.TRIGGER_TOOL, b.TRIGGER_SERVER, b.TRIGGER_NODES))
-_GRANTS_KEY: Final = derived("rules.live_grants", (b.TRIGGER_TOOL_ACCESS, b.TRIGGER_TOOL,
-                                                   b.TRIGGER_SERVER, b.TRIGGER_NODES))
+# Per node: a tool's facts change only with the tool or its server (a server edit touches
+# the tools it serves), an agent's live grants only with its grants or their tools (an
+# edit of a tool touches the agents that hold it).
+_FACTS_KEY: Final = keyed("rules.tool_facts", (b.TRIGGER_META,))
+_GRANTS_KEY: Final = keyed("rules.live_grants", (b.TRIGGER_META,))
 _ORDER_KEY: Final = derived("rules.edge_order", (b.TRIGGER_DELEGATION, b.TRIGGER_ESCALATION,
                                                  b.TRIGGER_NODES))
 

@@ -20,6 +20,8 @@ from runtime.roster import model as m
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Severity, node_rule, roster_rule
 from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.memo import finding_memo, memoised
+from runtime.roster.checks.rules.closures import closure
 from runtime.roster.checks.rules.gates import ToolFacts, agent_of, list_edge_path, live_grants, some
 
 _SCALARS: Final = frozenset({"number", "integer", "boolean", "null"})
@@ -188,7 +190,12 @@ Fix: gate the tool, or make the delegate return structured data only:
 
 
 def taint(ctx: CheckContext) -> dict[str, tuple[str, ...]]:
-    """Agents tainted through delegation, each with the chain back to an untrusted source."""
+    """Agents tainted through delegation, each with the chain back to an untrusted source
+    (a closure kept while its inputs hold)."""
+    return closure(ctx, "taint", "chains", _taint)
+
+
+def _taint(ctx: CheckContext) -> dict[str, tuple[str, ...]]:
     sources: dict[str, tuple[str, ...]] = {}
     for agent in ctx.agents():
         for edge, facts in live_grants(ctx, agent.id):
@@ -220,25 +227,34 @@ def taint(ctx: CheckContext) -> dict[str, tuple[str, ...]]:
 def taint_across_delegation(ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
     for agent_id, chain in taint(ctx).items():
-        for edge, facts in live_grants(ctx, agent_id):
-            if fx.grant_approval(edge) == "ask":
-                continue
-            if not (facts.high_impact or facts.caps & fx.EXTERNAL_CAPS):
-                continue
-            via = " → ".join(f"'{x}'" for x in chain[1:-1])
-            out.append(RULE_R08.finding(
-                f"agent '{agent_id}' receives results from {via}, tainted by untrusted tool "
-                f"'{chain[-1]}', and may use '{edge.target}' "
-                f"({'high-impact' if facts.high_impact else 'external communication'}) "
-                "without asking a human",
-                f"set `approval: ask` on agents.{agent_id}.uses.{edge.target}, or give "
-                f"'{chain[1]}' an output schema with no free text (a quarantine agent).",
-                (agent_id, edge.target, *chain[1:]),
-                list_edge_path(ctx, edge),
-            ))
+        # an agent's findings read its live grants (its neighbourhood) and its chain (ids)
+        out.extend(memoised(ctx, _R08_MEMO, agent_id, chain, (), _tainted_agent,
+                            ctx, agent_id, chain))
     return out
 
 
+def _tainted_agent(ctx: CheckContext, agent_id: str, chain: tuple[str, ...]) -> list[Finding]:
+    out: list[Finding] = []
+    for edge, facts in live_grants(ctx, agent_id):
+        if fx.grant_approval(edge) == "ask":
+            continue
+        if not (facts.high_impact or facts.caps & fx.EXTERNAL_CAPS):
+            continue
+        via = " → ".join(f"'{x}'" for x in chain[1:-1])
+        out.append(RULE_R08.finding(
+            f"agent '{agent_id}' receives results from {via}, tainted by untrusted tool "
+            f"'{chain[-1]}', and may use '{edge.target}' "
+            f"({'high-impact' if facts.high_impact else 'external communication'}) "
+            "without asking a human",
+            f"set `approval: ask` on agents.{agent_id}.uses.{edge.target}, or give "
+            f"'{chain[1]}' an output schema with no free text (a quarantine agent).",
+            (agent_id, edge.target, *chain[1:]),
+            list_edge_path(ctx, edge),
+        ))
+    return out
+
+
+_R08_MEMO: Final = finding_memo("R08")
 RULE_R08: Final = RULES["R08"]
 
 # ---------------------------------------------------------------- R09
