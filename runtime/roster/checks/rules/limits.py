@@ -1,6 +1,6 @@
 """Consumption limits: R05 (per-agent caps present and sane) and R32 (budget arithmetic).
 
-GOVERNANCE.md's R05 has two halves with different shapes. The per-agent
+The governance catalogue's R05 has two halves with different shapes. The per-agent
 half, every agent has `max_turns` (1-100), `max_tokens_per_call`, `timeout_s`
 and `budget_usd` after defaults, is node scope and keeps the code R05 (error).
 The arithmetic half compares the run budget with agent budgets and with the
@@ -29,7 +29,7 @@ MAX_TURNS_RANGE: Final = (1, 100)
 R05_EXPLAIN = """
 Every agent must have, after `defaults:` are applied, a `max_turns` between 1
 and 100, a `max_tokens_per_call`, a `timeout_s` and a `budget_usd`. Without
-them one agent can loop, wait or spend without limit. (GOVERNANCE.md's R05
+them one agent can loop, wait or spend without limit. (The catalogue's R05
 also covers the run-budget arithmetic; that half needs the whole graph and is
 reported as R32, "Budget arithmetic".)
 
@@ -91,7 +91,7 @@ RULE_R05: Final = RULES["R05"]
 # ---------------------------------------------------------------- R32
 
 R32_EXPLAIN = """
-The budget-arithmetic half of GOVERNANCE.md's R05 (the per-agent half keeps
+The budget-arithmetic half of the catalogue's R05 (the per-agent half keeps
 the code R05). Warns when the run has no `policy.budget_usd_per_run`; when
 the run budget is smaller than the largest single agent budget (that agent
 can never use what it was given); and when the worst-case spend exceeds the
