@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.engine import events as ev
-from runtime.engine.run import DELEGATE_PREFIX, ESCALATE_PREFIX
+from runtime.engine.plan import DELEGATE_PREFIX, ESCALATE_PREFIX
 from runtime.roster import model as m
 from runtime.roster.costs import Usage
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runtime.engine import events as ev
-from runtime.engine.run import DELEGATE_PREFIX, ESCALATE_PREFIX
+from runtime.engine.plan import DELEGATE_PREFIX, ESCALATE_PREFIX
 
 AGENT, TOOL, HUMAN = "agent", "tool", "human"
 
