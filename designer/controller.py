@@ -89,7 +89,8 @@ class RosterController(QObject):
         if target is None:
             raise ValueError("no file name; use Save As")
         migrated = self.version_read if target == self.path else None
-        io.save_roster(self.document.content(), target, migrated_from=migrated)
+        io.save_roster(self.document.content(), target, migrated_from=migrated,
+                       keep_comments=True, comments_of=self.path)  # Save As keeps them too
         self.version_read = None
         self.undo_stack.setClean()
         if target != self.path:

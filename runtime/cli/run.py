@@ -30,8 +30,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err, load_or_report
+from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err, journal_arg, load_or_report
 from runtime.engine import events as ev
+from runtime.engine.budget import usd_cap_arg
 from runtime.roster import model as m
 from runtime.roster.costs import format_usd
 
@@ -54,7 +55,7 @@ class UsageError(Exception):
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="PATH|URL",
+    parser.add_argument("--db", metavar="PATH|URL", type=journal_arg,
                         help="the run journal: a SQLite file or a postgresql:// URL (default: "
                         "runs.db in $ROSTER_DATA_DIR or $XDG_DATA_HOME/agent-roster)")
 
@@ -67,7 +68,7 @@ def register(sub: Any) -> None:
     parser.add_argument("file", metavar="FILE", help="the roster file")
     parser.add_argument("task", metavar="TASK", help="what to do")
     parser.add_argument("--entry", metavar="AGENT", help="start at this agent")
-    parser.add_argument("--max-usd", type=float, metavar="X", help="cap the run's spend")
+    parser.add_argument("--max-usd", type=usd_cap_arg, metavar="X", help="cap the run's spend")
     parser.add_argument("--unattended", choices=("deny",),
                         help="nobody is watching: deny every approval instead of asking")
     parser.add_argument("--force", action="store_true",
@@ -291,17 +292,10 @@ def handle(args: argparse.Namespace) -> int:
     if loaded is None:
         return EXIT_UNREADABLE
     content = loaded.content
-    from runtime.cli import report
-    from runtime.roster.checks.engine import check_roster
+    from runtime.cli.preflight import blocked, entry_agent
 
-    blocking = [f for f in check_roster(content) if f.blocking]
-    if blocking and not args.force:
-        print(report.text(blocking, loaded.position_index(), args.file), file=sys.stderr)
-        err("the roster has blocking findings; fix them (or run with --force)")
-        return EXIT_UNREADABLE
-    entry = args.entry or (content.meta.entry[0] if content.meta.entry else None)
-    if not isinstance(content.nodes.get(entry or ""), m.Agent):
-        err(f"no entry agent {entry!r}; name one with --entry AGENT")
+    if blocked(loaded, args.file, force=args.force, verb="run") or (
+            entry_agent(content, args.entry) is None):
         return EXIT_UNREADABLE
     try:
         provider, secrets, tools, pool = prepare(content, str(Path(args.file).resolve().parent))

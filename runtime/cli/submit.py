@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import Any
 
-from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err, load_or_report
-from runtime.roster import model as m
+from runtime.cli.common import EXIT_OK, EXIT_UNREADABLE, err, journal_arg, load_or_report
+from runtime.engine.budget import usd_cap_arg
 
 
 def register(sub: Any) -> None:
@@ -28,10 +27,10 @@ def register(sub: Any) -> None:
         "completed), 1 failed/limit/stopped, 2 unusable input or database.")
     parser.add_argument("file", metavar="FILE", help="the roster file")
     parser.add_argument("task", metavar="TASK", help="what to do")
-    parser.add_argument("--db", metavar="URL", required=True,
+    parser.add_argument("--db", metavar="URL", required=True, type=journal_arg,
                         help="the shared run database (postgresql://USER@HOST/DB)")
     parser.add_argument("--entry", metavar="AGENT", help="start at this agent")
-    parser.add_argument("--max-usd", type=float, metavar="X", help="cap the run's spend")
+    parser.add_argument("--max-usd", type=usd_cap_arg, metavar="X", help="cap the run's spend")
     parser.add_argument("--unattended", choices=("deny",),
                         help="nobody will answer: deny every approval")
     parser.add_argument("--force", action="store_true",
@@ -46,18 +45,11 @@ def handle(args: argparse.Namespace) -> int:
     if loaded is None:
         return EXIT_UNREADABLE
     content = loaded.content
-    from runtime.cli import report
-    from runtime.roster.checks.engine import check_roster
+    from runtime.cli.preflight import blocked, entry_agent
     from runtime.scale.limits import LimitsError, parse_limits
 
-    blocking = [f for f in check_roster(content) if f.blocking]
-    if blocking and not args.force:
-        print(report.text(blocking, loaded.position_index(), args.file), file=sys.stderr)
-        err("the roster has blocking findings; fix them (or submit with --force)")
-        return EXIT_UNREADABLE
-    entry = args.entry or (content.meta.entry[0] if content.meta.entry else None)
-    if not isinstance(content.nodes.get(entry or ""), m.Agent):
-        err(f"no entry agent {entry!r}; name one with --entry AGENT")
+    if blocked(loaded, args.file, force=args.force, verb="submit") or (
+            entry_agent(content, args.entry) is None):
         return EXIT_UNREADABLE
     try:
         parse_limits(content)

@@ -10,7 +10,40 @@ what is already reserved by calls in flight.
 
 from __future__ import annotations
 
+import argparse
+import math
 from dataclasses import dataclass, field
+
+
+def check_cap(value: float | None, what: str) -> float | None:
+    """`value` if it is a usable spending cap (None = no cap), else ValueError.
+
+    A cap must be a finite number of at least 0: NaN compares false with
+    everything, so a NaN cap would let every reservation through, and a negative
+    or infinite one is a typo, never an intent. Refusing here means no path
+    (CLI, API, scenario, roster) can switch a cap off by accident.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what} must be a number of US dollars, not {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{what} must be a finite number of US dollars, 0 or more; "
+                         f"got {value!r}")
+    return float(value)
+
+
+def usd_cap_arg(text: str) -> float:
+    """An argparse `type` for `--max-usd`: a finite amount of US dollars, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a finite amount of US dollars, 0 or more (such as 5 or 0.50), "
+            f"not {text!r}")
+    return value
 
 
 class BudgetExceeded(Exception):
@@ -22,6 +55,19 @@ class BudgetExceeded(Exception):
         self.remaining = remaining
 
 
+class CallCapReached(BudgetExceeded):
+    """The run made as many model calls as its policy allows: a count, not dollars.
+
+    A `BudgetExceeded`, so the engine ends the run through its ordinary limit path."""
+
+    def __init__(self, limit: int, used: int | None = None) -> None:
+        used = limit if used is None else used
+        Exception.__init__(self, f"model-call cap reached: {used} of {limit} calls used")
+        self.scope, self.needed, self.remaining = "model-call", 1.0, 0.0
+        self.limit = limit
+        self.used = used
+
+
 @dataclass
 class Ledger:
     run_cap: float | None
@@ -30,6 +76,11 @@ class Ledger:
     reserved: float = 0.0
     agent_spent: dict[str, float] = field(default_factory=dict)
     agent_reserved: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.run_cap = check_cap(self.run_cap, "the run's spending cap")
+        self.agent_caps = {agent: check_cap(cap, f"agent '{agent}' spending cap")
+                           for agent, cap in self.agent_caps.items()}
 
     def remaining(self, agent: str | None = None) -> float:
         if agent is None:

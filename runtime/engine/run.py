@@ -26,7 +26,7 @@ from typing import Any
 from runtime.engine import events as ev
 from runtime.engine import overload
 from runtime.engine.asking import HumanAsker
-from runtime.engine.budget import BudgetExceeded, Ledger
+from runtime.engine.budget import BudgetExceeded, CallCapReached, Ledger
 from runtime.engine.killswitch import KillSwitch, absorb_cancellation, settle
 from runtime.engine.plan import (
     DEFAULT_MAX_TOKENS,
@@ -397,7 +397,7 @@ class Run:
         if cap is not None and self.model_calls >= cap:
             self.emit(ev.LimitExceeded, agent=agent_id, limit="model_calls",
                       detail=f"the run reached its cap of {cap} model calls")
-            raise BudgetExceeded("model-call", 1, 0)
+            raise CallCapReached(cap, self.model_calls)
 
     # ------------------------------------------------------------ tool_use blocks
 

@@ -113,9 +113,7 @@ def _number(value: Any, spec: PropSpec, path: Path, *, whole: bool) -> int | flo
             path,
             f"expected {'a whole number' if whole else 'a number'}, found {type_name(value)}",
             expected="a whole number such as 12" if whole else "a number such as 2.5",
-            hint="write a plain number without quotes"
-            if isinstance(value, str)
-            else "write the number alone, without true/false or a list",
+            hint=_number_fix(value, whole=whole),
         )
     if isinstance(value, float) and not math.isfinite(value):
         fail(path, "expected a finite number", hint="write a number such as 10 or 2.5")
@@ -123,10 +121,40 @@ def _number(value: Any, spec: PropSpec, path: Path, *, whole: bool) -> int | flo
         value <= spec.minimum if spec.exclusive_minimum else value < spec.minimum
     ):
         bound = "greater than" if spec.exclusive_minimum else "at least"
-        fail(path, f"{value} is out of range", expected=f"{bound} {spec.minimum:g}")
+        fail(path, f"{value} is out of range", expected=f"{bound} {spec.minimum:g}",
+             hint=_range_fix(spec, whole=whole))
     if spec.maximum is not None and value > spec.maximum:
-        fail(path, f"{value} is out of range", expected=f"at most {spec.maximum:g}")
+        fail(path, f"{value} is out of range", expected=f"at most {spec.maximum:g}",
+             hint=_range_fix(spec, whole=whole))
     return cast(int | float, value)
+
+
+def _number_fix(value: Any, *, whole: bool) -> str:
+    """How to repair a value of the wrong type where a number belongs."""
+    if isinstance(value, str):
+        return "write a plain number without quotes"
+    if whole and isinstance(value, float):
+        rounded = max(1, round(value)) if math.isfinite(value) else 1
+        return f"write a whole number without a fraction, such as {rounded}"
+    return "write the number alone, without true/false or a list"
+
+
+def _range_fix(spec: PropSpec, *, whole: bool) -> str:
+    """The allowed range of a numeric field, said as a fix ("use a whole number from 1 to 1000")."""
+    kind = "a whole number" if whole else "a number"
+    low, high = spec.minimum, spec.maximum
+    if low is not None and spec.exclusive_minimum and whole:
+        low, exclusive = float(math.floor(low) + 1), False
+    else:
+        exclusive = spec.exclusive_minimum
+    if low is None:
+        return f"use {kind} no larger than {high:g}"
+    if exclusive:
+        text = f"use {kind} greater than {low:g}"
+        return text if high is None else f"{text} and at most {high:g}"
+    if high is None:
+        return f"use {kind} of {low:g} or more"
+    return f"use {kind} from {low:g} to {high:g}"
 
 
 def string_list(value: Any, path: Path) -> tuple[str, ...]:

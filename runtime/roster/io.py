@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runtime.roster import codec, yaml_read, yaml_write
+from runtime.roster import codec, comments, yaml_read, yaml_write
 from runtime.roster.atomic import write_atomic
 from runtime.roster.errors import RosterLoadError, format_path
 from runtime.roster.migrations import CURRENT_VERSION, migrate
@@ -58,6 +58,14 @@ class SecretInRosterError(Exception):
         )
 
 
+# Files that travel with a roster: passing one where the roster goes is a mix-up,
+# and adding a roster header to it would corrupt it. (kind, option, command)
+_COMPANIONS: dict[str, tuple[str, str, str]] = {
+    "agent-roster-scenario": ("scenario", "--scenario", "roster simulate"),
+    "agent-roster-workload": ("workload", "--workload", "roster forecast"),
+}
+
+
 def _envelope(data: Any) -> int:
     if data is None:
         raise RosterLoadError(
@@ -76,6 +84,16 @@ def _envelope(data: Any) -> int:
         )
     if data.get("format") != codec.FORMAT_NAME:
         found = data.get("format")
+        companion = _COMPANIONS.get(found) if isinstance(found, str) else None
+        if companion is not None:
+            kind, option, command = companion
+            raise RosterLoadError(
+                f"this is a {kind} file, not a roster",
+                path=("format",),
+                expected="a roster file (NAME.roster.yaml, format: agent-roster)",
+                hint=f"pass the roster, and the {kind} with {option}, e.g. "
+                f"`{command} team.roster.yaml {option} THIS_FILE`",
+            )
         raise RosterLoadError(
             "this is not an Agent Roster file" + (f" (format is {found!r})" if found else ""),
             path=("format",) if "format" in data else (),
@@ -138,10 +156,25 @@ def load_roster(path: str | Path) -> LoadedRoster:
             hint="check the path; create a roster with `roster new`",
         ) from None
     except IsADirectoryError:
-        raise RosterLoadError("this is a directory, not a roster file", file=str(path)) from None
+        raise RosterLoadError(
+            "this is a directory, not a roster file",
+            file=str(path),
+            hint=_directory_fix(path),
+        ) from None
     except OSError as exc:
         raise RosterLoadError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
     return loads(data, filename=str(path), source=path)
+
+
+def _directory_fix(path: Path) -> str:
+    """Name the roster files a directory holds, so the fix can be copied."""
+    try:
+        found = sorted(p.name for p in path.glob("*.roster.yaml"))[:3]
+    except OSError:
+        found = []
+    if found:
+        return "pass the roster file inside it, e.g. " + ", ".join(str(path / n) for n in found)
+    return "pass the roster file inside it (NAME.roster.yaml), not the directory"
 
 
 def to_data(content: codec.RosterContent) -> dict[str, Any]:
@@ -152,14 +185,18 @@ def dumps(content: codec.RosterContent) -> str:
     return SCHEMA_HEADER + yaml_write.dumps(to_data(content))
 
 
-def guarded_bytes(data: dict[str, Any], target: str) -> bytes:
+def guarded_bytes(data: dict[str, Any], target: str, *, comments_from: str | None = None
+                  ) -> bytes:
     """The YAML bytes of `data`, or SecretInRosterError if any literal secret is in it.
 
     The final text is what reaches the disk, so it is what gets scanned (one pass, fast
     on large rosters); only when something is found is the data walked as well, to name
-    the fields in the message.
+    the fields in the message. With `comments_from`, the comments of that text are put
+    back in (runtime/roster/comments.py; raises `CommentsLost` if they cannot be).
     """
     text = SCHEMA_HEADER + yaml_write.dumps(data)
+    if comments_from is not None:
+        text = comments.carry(comments_from, text, data)
     hits = scan_text(text)
     if hits:
         raise SecretInRosterError(scan_value(data) or hits, target)
@@ -172,16 +209,34 @@ def save_roster(
     *,
     migrated_from: int | None = None,
     keep_backup: bool = False,
+    keep_comments: bool = False,
+    comments_of: str | Path | None = None,
 ) -> None:
-    """Write atomically. After a migration the original is kept as NAME.vN.bak."""
+    """Write atomically. After a migration the original is kept as NAME.vN.bak.
+
+    With `keep_comments` (for saving the document a file was opened as: `roster fmt`,
+    the designer) the comments of `comments_of` (default: the file being replaced; for
+    Save As, the file the roster came from) are carried into the new text. Without it
+    (an import or a new roster written over a file) the text has none."""
     path = Path(path)
-    payload = guarded_bytes(to_data(content), str(path))
+    source = current_text(Path(comments_of or path)) if keep_comments else None
+    payload = guarded_bytes(to_data(content), str(path), comments_from=source)
     backup = None
     if migrated_from is not None and migrated_from != CURRENT_VERSION and path.exists():
         backup = path.with_name(f"{path.name}.v{migrated_from}.bak")
     elif keep_backup and path.exists():
         backup = path.with_name(path.name + ".bak")
     write_atomic(path, payload, backup=backup)
+
+
+def current_text(path: Path) -> str | None:
+    """The text of the roster file at `path` now, or None if there is none to read."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(yaml_read.MAX_BYTES + 1)
+        return yaml_read.decode(data)
+    except (OSError, RosterLoadError):
+        return None
 
 
 def content_hash(content: codec.RosterContent) -> str:

@@ -155,9 +155,7 @@ def parse(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        hint = None
-        if "\t" in problem or "tab" in problem:
-            hint = "indent with spaces; YAML does not allow tabs for indentation"
+        hint = _syntax_fix(problem)
         raise _error(f"invalid YAML: {problem}", mark, hint=hint) from None
     except yaml.YAMLError as exc:  # reader errors carry position differently
         position = getattr(exc, "position", None)
@@ -173,6 +171,24 @@ def parse(text: str) -> Any:
             column=col,
             hint="remove control characters (such as NUL) from the file",
         ) from None
+
+
+def _syntax_fix(problem: str) -> str:
+    """A fix line for a YAML syntax error, by what the parser reported."""
+    if "\t" in problem or "tab" in problem:
+        return "indent with spaces; YAML does not allow tabs for indentation"
+    if "mapping values are not allowed" in problem:
+        return ("check the indentation of this line against the key above it, and quote "
+                "a value that contains ': ' (for example  role: \"Note: be brief\")")
+    if "expected <block end>" in problem or "block mapping" in problem \
+            or "block collection" in problem or "did not find expected key" in problem:
+        return ("check the indentation: keys of one mapping must line up, and '- ' items "
+                "of one list must line up")
+    if "quoted scalar" in problem:
+        return "close the quote on this value, or remove the stray quote character"
+    if "flow sequence" in problem or "flow mapping" in problem:
+        return "close the [ ] or { } opened here, or quote a value that contains , [ ] { }"
+    return "check this line and the one above it for indentation and unquoted ': ' or '#'"
 
 
 def _build(text: str) -> Any:
@@ -317,11 +333,14 @@ def _check_key(value: Any, mapping: dict[Any, Any], mark: Any, plain: bool) -> N
         )
 
 
-def position_index(text: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
+def position_index(
+    text: str, spans: list[tuple[int, int, str | None]] | None = None
+) -> dict[tuple[str | int, ...], tuple[int, int]]:
     """Map each path to the 1-based (line, column) of its key or list item.
 
-    Used only for reporting (errors, findings), never on the load fast path.
-    The text is assumed to have parsed already.
+    Used only for reporting (errors, findings) and for placing comments, never on
+    the load fast path. The text is assumed to have parsed already. With `spans`,
+    the (start, end, style) character offsets of every scalar are appended to it.
     """
     index: dict[tuple[str | int, ...], tuple[int, int]] = {}
     # Each frame: (path, is_map, next_list_index, pending_key)
@@ -335,6 +354,8 @@ def position_index(text: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
             continue
         if kind not in (ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent):
             continue
+        if spans is not None and kind is ev.ScalarEvent:
+            spans.append((event.start_mark.index, event.end_mark.index, event.style))
         mark = (event.start_mark.line + 1, event.start_mark.column + 1)
         path: tuple[str | int, ...] = ()
         if frames:

@@ -11,6 +11,7 @@ every agent, tool and human the scenario names against the roster it runs on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path as FsPath
 from typing import Any
@@ -260,6 +261,11 @@ def _stub(raw: dict[str, Any], path: Path) -> ToolStub:
 
 def _build(raw: dict[str, Any]) -> Scenario:
     expect = raw["expect"] or {}
+    for key, where in (("max_usd", raw), ("max_usd", expect)):  # .nan would disable a cap
+        value = where.get(key)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _fail("expected a finite number", ("max_usd",) if where is raw
+                        else ("expect", "max_usd"), hint="write a number such as 0.5")
     answers = {k: (v,) if isinstance(v, str) else tuple(v)
                for k, v in (raw.get("humans") or {}).items()}
     return Scenario(

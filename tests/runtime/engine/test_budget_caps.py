@@ -91,3 +91,13 @@ def test_the_model_call_cap_speaks_of_calls_not_dollars() -> None:
     assert "$" not in str(error)
     assert isinstance(error, BudgetExceeded)  # the engine's limit path still ends the run
     assert error.scope == "model-call"
+
+
+def test_a_run_stopped_by_its_model_call_cap_says_calls_not_dollars(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """support-triage caps a run at 40 model calls; the adversarial delegation loop hits it."""
+    main(["simulate", str(SAMPLE), "--generate", "adversarial"])
+    out = capsys.readouterr().out
+    assert "model-call cap reached: 40 of 40 calls used" in out
+    assert "model-call budget exhausted" not in out

@@ -199,10 +199,16 @@ def orchestrator_tier(ctx: CheckContext, node_id: str) -> list[Finding]:
     if not above:
         return []
     best = max(above, key=lambda x: (x[1].tier, x[0]))[1]
+    allowed = _allowed(ctx)  # suggest only a current model the policy allows (R24, R25)
+    fits = [x for x in ctx.catalog.models() if x.tier >= best.tier and not x.deprecated
+            and (allowed is None or x.id in allowed)]
+    pick = min(fits, key=lambda x: (x.family != best.family, x.tier, x.prices.output, x.id),
+               default=None)
     return [RULE_R26.finding(
         f"orchestrator '{node_id}' runs on {info.id} ({info.tier_name}) but delegates to "
         f"{some(x for x, _ in above)} on a higher tier ({best.tier_name})",
-        f"give '{node_id}' a model of tier {best.tier_name} or higher (e.g. {best.id}).",
+        f"give '{node_id}' a model of tier {best.tier_name} or higher"
+        + (f" (e.g. {pick.id})." if pick is not None else "."),
         (node_id, *(x for x, _ in above)), _model_path(agent),
     )]
 
