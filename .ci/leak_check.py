@@ -6,7 +6,9 @@ Scans every file under ARTIFACTS_DIR (the suite's --basetemp and whatever tests
 wrote there) and every untracked file in REPO_DIR for (a) each key value the tests
 registered in KEYS_FILE and (b) any provider-shaped key the secret scanner knows.
 Files under a directory named `planted` hold secrets on purpose (to prove a
-refusal) and are skipped. Exits 1 and names the file (never the key) on a leak.
+refusal) and are skipped. Binary files are searched for the registered keys only: the
+provider rules match strings such as PEM headers inside shared libraries. Exits 1 and
+names the file (never the key) on a leak.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def main() -> int:
         if any(key in text for key in keys):
             leaks.append(f"{path}: holds a registered test key")
             continue
+        if b"\0" in data[:8192]:
+            continue  # a binary (e.g. the bundle's OpenSSL libraries name PEM headers): keys only
         hits = [h for h in scan_text(text) if h.rule not in {"high-entropy", "keyword-assignment"}]
         if hits:
             leaks.append(f"{path}: holds {hits[0].description}")

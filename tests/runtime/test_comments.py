@@ -124,10 +124,10 @@ def test_a_comment_after_the_last_removed_key_goes_to_the_end(tmp_path: Path) ->
     assert carry(source, canonical) == canonical + "# about the name\n"
 
 
-def test_a_secret_written_in_a_comment_stops_the_save(tmp_path: Path, anthropic_key: str
+def test_a_secret_written_in_a_comment_stops_the_save(planted: Path, anthropic_key: str
                                                        ) -> None:
     key = anthropic_key
-    path = tmp_path / "team.roster.yaml"
+    path = planted / "team.roster.yaml"  # holds the key on purpose: the leak check skips it
     path.write_text(COMMENTED.replace("# the end", f"# old key {key}"), encoding="utf-8")
     before = path.read_bytes()
     with pytest.raises(SecretInRosterError):

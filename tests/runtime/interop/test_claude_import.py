@@ -265,14 +265,17 @@ def test_bad_files_do_not_stop_the_good_ones() -> None:
     assert len(report.errors) == len(EXPECTED_ERRORS)
 
 
-def test_literal_values_in_mcp_json_never_enter_the_roster(tmp_path: Path) -> None:
+def test_literal_values_in_mcp_json_never_enter_the_roster(planted: Path) -> None:
+    import random
     import shutil
+    import string
 
-    shutil.copytree(CC_PROJECT, tmp_path / "p")
-    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    shutil.copytree(CC_PROJECT, planted / "p")
+    alphabet = string.ascii_letters + string.digits
+    token = "ghp_" + "".join(random.choice(alphabet) for _ in range(36))  # made at test time
     servers = {"mcpServers": {"github": {"command": "npx", "env": {"GITHUB_TOKEN": token}}}}
-    (tmp_path / "p" / ".mcp.json").write_text(json.dumps(servers))
-    content, report = import_claude_code(tmp_path / "p")
+    (planted / "p" / ".mcp.json").write_text(json.dumps(servers))
+    content, report = import_claude_code(planted / "p")
     server = content.nodes["github"]
     assert isinstance(server, m.McpServer)
     assert dict(server.env) == {"GITHUB_TOKEN": "env:GITHUB_TOKEN"}
