@@ -224,7 +224,7 @@ class SimulationPanel(QWidget):
         return editor
 
     def save_generated(self, directory: Path | None = None) -> list[Path]:
-        from runtime.cli.simulate import write_scenarios
+        from runtime.simulation.files import write_scenarios
 
         generated = [s for k, s in self.scenarios.items() if k.startswith(GENERATED)]
         if not generated or self.roster_path is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -28,9 +27,7 @@ from runtime.cli.common import (
     load_or_report,
     write_output,
 )
-from runtime.roster.atomic import write_atomic
 from runtime.roster.errors import RosterLoadError
-from runtime.roster.yaml_write import dumps
 from runtime.simulation import (
     Scenario,
     generate,
@@ -38,8 +35,8 @@ from runtime.simulation import (
     report,
     run_suite,
     sibling_scenarios,
-    to_data,
 )
+from runtime.simulation.files import write_scenarios
 from runtime.simulation.generate import KINDS
 
 EXIT_FAILED = 1
@@ -79,23 +76,6 @@ def _scenarios(args: argparse.Namespace) -> tuple[list[Scenario], str]:
         return [load_scenario(p) for p in paths], f"{len(paths)} scenario file(s)"
     return generate(loaded.content, "coverage"), (
         "no scenario files next to the roster: running the generated coverage suite")
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "scenario"
-
-
-def write_scenarios(scenarios: list[Scenario], directory: str, roster: str) -> list[Path]:
-    target = Path(directory)
-    target.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    stem = Path(roster).name.split(".")[0]
-    for scenario in scenarios:
-        path = target / f"{stem}.{_slug(scenario.name)}.scenario.yaml"
-        data = to_data(replace(scenario, roster=scenario.roster or Path(roster).name))
-        write_atomic(path, dumps(data).encode("utf-8"))
-        written.append(path)
-    return written
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -18,7 +18,6 @@ the clock except the events' own timestamps and durations.
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -31,6 +30,7 @@ from runtime.roster.catalog import Catalog
 from runtime.roster.codec import RosterContent
 from runtime.simulation.behaviour import ScriptedAnswers, provider_for, tools_for
 from runtime.simulation.expectations import judge
+from runtime.simulation.files import slug
 from runtime.simulation.loader import check_against
 from runtime.simulation.result import SimulationResult, coverage_of
 from runtime.simulation.scenario import DEFAULT_GUARD_CALLS, Scenario
@@ -64,8 +64,7 @@ class GuardedProvider:
 
 
 def run_id_for(scenario: Scenario) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-")[:40] or "scenario"
-    return f"sim-{slug}-{scenario.seed}"
+    return f"sim-{slug(scenario.name, 40)}-{scenario.seed}"
 
 
 async def run_scenario(content: RosterContent, scenario: Scenario, *,
