@@ -30,6 +30,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from runtime.engine import events as ev
 from runtime.engine.protocols import ApprovalDecision, ApprovalRequest, Provider
 from runtime.engine.protocols import Tool as ToolImpl
+from runtime.engine.providers import close_provider
 from runtime.roster.codec import RosterContent
 
 if TYPE_CHECKING:
@@ -164,6 +165,18 @@ class RunBridge(QObject):
                 pool.kill()
             self._pools.clear()
 
+    async def _release(self) -> None:
+        """Once no run is active, kill the MCP servers and close the providers' HTTP
+        clients (each edit of the roster makes a new provider: none may pile up)."""
+        self._kill_pools()
+        if self.active_runs:
+            return
+        providers = [made[0] for made in self._live.providers.values()]
+        self._live.providers.clear()
+        self._live.tools.clear()
+        for provider in providers:
+            await close_provider(provider)
+
     def use_factories(self, provider: ProviderFactory | None = None,
                       tools: ToolsFactory | None = None) -> None:
         """Replace how runs get their provider and tools (demos, screenshots, embedding);
@@ -285,7 +298,7 @@ class RunBridge(QObject):
             summary = await executor.wait(run_id)
         finally:
             self.active_runs.discard(run_id)
-            self._kill_pools()
+            await self._release()
         self.run_finished.emit(summary)
 
     def answer(self, request_id: str, approved: bool, by: str, note: str = "") -> bool:
@@ -360,7 +373,7 @@ class RunBridge(QObject):
                 self._reader.close()
                 self._reader = None
             self.active_runs.clear()
-            self._kill_pools()
+            await self._release()
 
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(close(), loop).result(SHUTDOWN_WAIT_S * 2)

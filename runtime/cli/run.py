@@ -26,7 +26,7 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -305,10 +305,20 @@ def handle(args: argparse.Namespace) -> int:
     lines = StdinLines()
     made = factories(provider, secrets, tools, lines, deny=args.unattended == "deny")
     try:
-        return asyncio.run(_run(args, content, made, lines))
+        return asyncio.run(_closing(provider, _run(args, content, made, lines)))
     finally:
         if pool is not None:
             pool.kill()  # no MCP server outlives the run
+
+
+async def _closing(provider: Provider, work: Awaitable[int]) -> int:
+    """Await the run, then close the provider's HTTP client inside the same event loop."""
+    from runtime.engine.providers import close_provider
+
+    try:
+        return await work
+    finally:
+        await close_provider(provider)
 
 
 async def _run(args: argparse.Namespace, content: RosterContent, made: RunFactories,
