@@ -23,7 +23,7 @@ from runtime.roster.codec import RosterContent
 from runtime.simulation import Coverage
 
 TITLES = {"agents": "Agents", "delegations": "Delegations", "grants": "Tool grants",
-          "gates": "Human gates"}
+          "approvals": "Approval gates", "escalations": "Escalations"}
 
 
 class CoverageView(QWidget):

@@ -26,9 +26,12 @@ def grant_label(edge_id: str) -> str:
     return f"{source} → {target.split(':', 1)[-1]}"
 
 
+COVERAGE_LABELS = {"approvals": "approval gates"}
+
+
 def coverage_line(coverage: Coverage) -> str:
-    return ", ".join(f"{name} {done}/{total}" for name, (done, total)
-                     in coverage.summary().items())
+    return ", ".join(f"{COVERAGE_LABELS.get(name, name)} {done}/{total}"
+                     for name, (done, total) in coverage.summary().items())
 
 
 def text(results: Sequence[SimulationResult], *, roster: str = "", trace: bool = False) -> str:

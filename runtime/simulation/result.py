@@ -58,10 +58,21 @@ class Coverage:
         return Coverage(*(getattr(self, f) | getattr(other, f) for f in _FIELDS))
 
     def summary(self) -> dict[str, tuple[int, int]]:
+        """Exercised and present per family. Human gates count in two families, as
+        `roster graph` counts them: `approvals` are the grants that wait for a human (the
+        graph's "human gates"), `escalations` the agent → human edges an agent may ask on."""
+        asked = _escalations(self.gates)
+        every = _escalations(self.all_gates)
         return {"agents": (len(self.agents), len(self.all_agents)),
                 "delegations": (len(self.delegations), len(self.all_delegations)),
                 "grants": (len(self.grants), len(self.all_grants)),
-                "gates": (len(self.gates), len(self.all_gates))}
+                "approvals": (len(self.gates) - asked, len(self.all_gates) - every),
+                "escalations": (asked, every)}
+
+
+def _escalations(edge_ids: frozenset[str]) -> int:
+    marker = ":" + m.EdgeKind.ESCALATION + ":"
+    return sum(marker in edge_id for edge_id in edge_ids)
 
 
 _FIELDS = ("agents", "all_agents", "delegations", "all_delegations", "grants", "all_grants",

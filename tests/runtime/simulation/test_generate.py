@@ -93,3 +93,20 @@ def test_example_strings_match_their_pattern(pattern: str, example: str) -> None
 
     made = example_string({"pattern": pattern}, "x")
     assert made == example and re.search(pattern, made)
+
+
+def test_coverage_counts_approval_gates_as_roster_graph_does_and_escalations_apart() -> None:
+    """`roster graph` calls the grants that wait for a human its "human gates"; the
+    simulation's coverage must not call a larger number by the same name."""
+    from runtime.roster.summary import summarize
+    from runtime.simulation.report import coverage_line
+    from runtime.simulation.result import roster_coverage
+
+    content = sample("support-triage")
+    summary = roster_coverage(content).summary()
+    assert "gates" not in summary
+    assert summary["approvals"] == (0, len(summarize(content).gates)) == (0, 1)
+    escalations = sum(e.kind == "escalates_to" for e in content.edges.values())
+    assert summary["escalations"] == (0, escalations) == (0, 2)
+    line = coverage_line(roster_coverage(content))
+    assert "approval gates 0/1" in line and "escalations 0/2" in line
