@@ -24,7 +24,6 @@ and a tool_use without a tool_result in the next user turn.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
@@ -32,288 +31,34 @@ import socket
 import struct
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Block = dict[str, Any]
-
-ERROR_TYPES = {
-    400: "invalid_request_error", 401: "authentication_error", 402: "billing_error",
-    403: "permission_error", 404: "not_found_error", 413: "request_too_large",
-    429: "rate_limit_error", 500: "api_error", 503: "api_error", 504: "timeout_error",
-    529: "overloaded_error",
-}
-_RAW_INPUT = "__raw_input__"  # marks a tool_use whose input is sent as raw, unparsed text
-
-
-def sha256_hex(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-# --------------------------------------------------------------------------- content helpers
-
-
-def text(words: str) -> Block:
-    return {"type": "text", "text": words}
-
-
-_tool_ids = itertools.count(1)
-
-
-def tool_use(name: str, input: dict[str, Any] | None = None, *, raw_input: str | None = None,
-             id: str | None = None) -> Block:
-    """A tool_use block; `raw_input` sends this text as the input instead (streamed as the
-    partial_json deltas, or as a JSON string in a non-streaming reply), e.g. invalid JSON."""
-    block: Block = {"type": "tool_use", "id": id or f"toolu_{next(_tool_ids):024d}",
-                    "name": name, "input": input if input is not None else {}}
-    if raw_input is not None:
-        block[_RAW_INPUT] = raw_input
-    return block
-
-
-def thinking(thought: str, signature: str = "sig-EqQBCkYIARgCIkA") -> Block:
-    return {"type": "thinking", "thinking": thought, "signature": signature}
-
-
-# --------------------------------------------------------------------------- replies
-
-
-@dataclass
-class Reply:
-    delay_s: float = field(default=0.0, kw_only=True)  # wait this long before answering
-
-
-@dataclass
-class Msg(Reply):
-    """A normal message. Usage left as None is estimated (about four characters a token)."""
-
-    content: list[Block] | str = "Done."
-    stop_reason: str | None = None  # None: tool_use if any tool_use block, else end_turn
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cache_write_5m: int = 0
-    cache_write_1h: int = 0
-    cache_read: int = 0
-    model: str | None = None  # None: echo the requested model
-
-    def blocks(self) -> list[Block]:
-        return [text(self.content)] if isinstance(self.content, str) else list(self.content)
-
-
-@dataclass
-class Fail(Reply):
-    """An API error: status, error type (default by status), message and extra headers."""
-
-    status: int = 500
-    type: str | None = None
-    message: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | None = None  # a raw body instead of the standard error object
-
-
-@dataclass
-class Reset(Reply):
-    """Close the connection without sending a response."""
-
-
-@dataclass
-class Cut(Reply):
-    """Send part of `message` and drop the connection: in a stream, after `after_events`
-    whole events plus half of the next (or, with `clean`, end the body properly right after
-    the whole events, so message_stop never comes); without streaming, half the body."""
-
-    message: Msg = field(default_factory=Msg)
-    after_events: int = 3
-    clean: bool = False  # streaming: end the body properly after the whole events instead
-
-
-@dataclass
-class StreamError(Reply):
-    """Streaming: a 200 whose stream carries `after_events` events of `message`, then an
-    `event: error` (as the API does when it overloads mid-answer). Without streaming, the
-    plain error status."""
-
-    message: Msg = field(default_factory=Msg)
-    after_events: int = 3
-    type: str = "overloaded_error"
-    status: int = 529  # used when the request does not stream
-
-    def error_event(self) -> bytes:
-        return _sse("error", {"type": "error", "error": {"type": self.type,
-                                                         "message": "Overloaded"}})
-
-
-@dataclass
-class Malformed(Reply):
-    """A 200 whose body (or, streaming, whose first event's data) is not JSON."""
-
-    body: bytes = b'{"id": "msg_01", "type": "message", "content": [{"type": "te'
-
-
-ReplyLike = Reply | str
-Handler = Callable[[dict[str, Any]], ReplyLike | None]
-
-
-class Script:
-    """Where replies come from, in order: `handler(body)` if set and it returns a reply, the
-    first non-empty queue whose system-prompt substring matches, the model's queue, the
-    catch-all queue, then `default`."""
-
-    def __init__(self) -> None:
-        self.handler: Handler | None = None
-        self.default: ReplyLike = Msg("Done.")
-        self._by_system: list[tuple[str, deque[ReplyLike]]] = []
-        self._by_model: dict[str, deque[ReplyLike]] = {}
-        self._any: deque[ReplyLike] = deque()
-        self._lock = threading.Lock()
-
-    def push(self, *replies: ReplyLike, model: str | None = None,
-             system_contains: str | None = None) -> Script:
-        with self._lock:
-            if system_contains is not None:
-                for needle, queue in self._by_system:
-                    if needle == system_contains:
-                        queue.extend(replies)
-                        break
-                else:
-                    self._by_system.append((system_contains, deque(replies)))
-            elif model is not None:
-                self._by_model.setdefault(model, deque()).extend(replies)
-            else:
-                self._any.extend(replies)
-        return self
-
-    def remaining(self) -> int:
-        with self._lock:
-            return (len(self._any) + sum(len(q) for q in self._by_model.values())
-                    + sum(len(q) for _, q in self._by_system))
-
-    def next(self, body: dict[str, Any]) -> Reply:
-        if self.handler is not None:
-            chosen = self.handler(body)
-            if chosen is not None:
-                return _as_reply(chosen)
-        system = body.get("system")
-        system_text = system if isinstance(system, str) else json.dumps(system or "")
-        with self._lock:
-            for needle, queue in self._by_system:
-                if queue and needle in system_text:
-                    return _as_reply(queue.popleft())
-            queue = self._by_model.get(str(body.get("model")))
-            if queue:
-                return _as_reply(queue.popleft())
-            if self._any:
-                return _as_reply(self._any.popleft())
-        return _as_reply(self.default)
-
-
-def _as_reply(reply: ReplyLike) -> Reply:
-    return Msg(reply) if isinstance(reply, str) else reply
-
-
-# --------------------------------------------------------------------------- rate limits
-
-
-@dataclass
-class RateLimit:
-    """Token buckets like the API tiers: requests and output tokens per minute. Output is
-    reserved from max_tokens when a request starts and the unused part refunded after."""
-
-    rpm: float | None = None
-    otpm: float | None = None
-    retry_after_ms: bool = False  # also send retry-after-ms (the SDK prefers it)
-    request_burst: float | None = None  # bucket sizes; default one minute's worth
-    token_burst: float | None = None
-    _requests: float = field(default=0.0, init=False)
-    _tokens: float = field(default=0.0, init=False)
-    _last: float = field(default=0.0, init=False)
-    limited: int = field(default=0, init=False)
-
-    def __post_init__(self) -> None:
-        self._requests = self._request_cap
-        self._tokens = self._token_cap
-        self._last = time.monotonic()
-
-    @property
-    def _request_cap(self) -> float:
-        return self.request_burst or self.rpm or 0.0
-
-    @property
-    def _token_cap(self) -> float:
-        return self.token_burst or self.otpm or 0.0
-
-    def _refill(self) -> None:
-        now = time.monotonic()
-        elapsed, self._last = now - self._last, now
-        if self.rpm:
-            self._requests = min(self._request_cap, self._requests + elapsed * self.rpm / 60)
-        if self.otpm:
-            self._tokens = min(self._token_cap, self._tokens + elapsed * self.otpm / 60)
-
-    def reserved_for(self, max_tokens: int) -> int:
-        return min(max_tokens, int(self._token_cap)) if self.otpm else 0
-
-    def admit(self, max_tokens: int) -> float | None:
-        """None if admitted (and charged), else the seconds to wait."""
-        self._refill()
-        waits: list[float] = []
-        if self.rpm and self._requests < 1:
-            waits.append((1 - self._requests) * 60 / self.rpm)
-        estimate = self.reserved_for(max_tokens)
-        if self.otpm and self._tokens < estimate:
-            waits.append((estimate - self._tokens) * 60 / self.otpm)
-        if waits:
-            self.limited += 1
-            return max(waits)
-        if self.rpm:
-            self._requests -= 1
-        self._tokens -= estimate
-        return None
-
-    def settle(self, reserved: int, used: int) -> None:
-        if self.otpm:
-            self._tokens = min(self._token_cap, self._tokens + reserved - used)
-
-
-# --------------------------------------------------------------------------- recording
-
-
-@dataclass(frozen=True)
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]  # lower-case names; credentials only as "[Bearer ]sha256:<hex>"
-    body: Any  # the parsed JSON body, or None when it was not JSON
-    at: float
-
-    @property
-    def key_sha256(self) -> str | None:
-        """The sha256 of the key the request authenticated with (x-api-key or Bearer)."""
-        value = credential(self.headers)
-        return value.removeprefix("sha256:") if value else None
-
-
-_SECRET_HEADERS = ("x-api-key", "authorization", "proxy-authorization")
-
-
-def _hashed(value: str) -> str:
-    """"sha256:<hex>" of a credential, keeping an auth scheme: "Bearer sha256:<hex>"."""
-    scheme, _, credential = value.partition(" ")
-    if credential and scheme.lower() in ("bearer", "basic"):
-        return f"{scheme} sha256:{sha256_hex(credential)}"
-    return f"sha256:{sha256_hex(value)}"
-
-
-def credential(headers: dict[str, str]) -> str | None:
-    """The API key of a request: the x-api-key header, else a Bearer token (anthropic 2.x
-    sends `api_key` as `Authorization: Bearer <key>`)."""
-    if headers.get("x-api-key"):
-        return headers["x-api-key"]
-    scheme, _, token = (headers.get("authorization") or "").partition(" ")
-    return token if scheme.lower() == "bearer" and token else None
+from tests.messages_limits import _SECRET_HEADERS, RateLimit, Recorded, _hashed, credential
+from tests.messages_replies import (
+    _RAW_INPUT,
+    ERROR_TYPES,
+    Block,
+    Cut,
+    Fail,
+    Malformed,
+    Msg,
+    Reply,
+    ReplyLike,
+    Reset,
+    Script,
+    StreamError,
+    _sse,
+    sha256_hex,
+    text,
+    thinking,
+    tool_use,
+)
+
+__all__ = ["ERROR_TYPES", "Block", "Cut", "Fail", "Malformed", "MessagesServer", "Msg",
+           "RateLimit", "Recorded", "Reply", "ReplyLike", "Reset", "Script", "StreamError",
+           "credential", "sha256_hex", "text", "thinking", "tool_use"]
 
 
 # --------------------------------------------------------------------------- the server
@@ -638,8 +383,6 @@ class _Handler(BaseHTTPRequestHandler):
                 "stop_sequence": None, "usage": usage}
 
 
-def _sse(kind: str, data: dict[str, Any]) -> bytes:
-    return f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
 
 
 def _pieces(value: str, size: int = 16) -> list[str]:
