@@ -25,8 +25,8 @@ from runtime.engine.run import Run, RunConfig
 from runtime.roster.costs import Usage
 from runtime.roster.io import loads
 from tests.messages_server import Fail, MessagesServer, Msg
-from tests.runtime.engine import test_anthropic_provider as base
-from tests.runtime.engine.test_anthropic_provider import (
+from tests.runtime.engine import anthropic_support as base
+from tests.runtime.engine.anthropic_support import (
     FAST,
     HAIKU,
     SAMPLE,
