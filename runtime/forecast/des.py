@@ -162,30 +162,74 @@ def _run(workload: Workload, work: Work, plan: folding.Plan, queued: NDArray[np.
     tat_t = [0.0] * len(cap_r)
     to_work: list[Callable[[float], float]] = []
     to_wall: list[Callable[[float], float]] = []
-    for h in work.humans:
-        fw, fl = workload.humans[h].hours.scalar()
+    for human in work.humans:
+        fw, fl = workload.humans[human].hours.scalar()
         to_work.append(fw)
         to_wall.append(fl)
     to_work.append(float)
     to_wall.append(float)
     heap: list[tuple[float, int]] = []
-    push, pop = heapq.heappush, heapq.heappop
+    push, pop, replace = heapq.heappush, heapq.heappop, heapq.heapreplace
     inf = float("inf")
     n = len(arr_l)
     ai = 0
     next_arr = arr_l[0] if n else inf
 
-    def start(s: int, now: float) -> None:
-        """Step s takes its slot at `now`."""
-        slot_l[s] = now
-        b = bucket_l[s]
-        if b == -2:
-            h = res_l[s] - n_agents
-            begin_l[s] = now
-            end = to_wall[h](to_work[h](now) + dur_l[s])
+    while True:
+        # s: a step that becomes ready at t (or -1); h: a queued step that takes the
+        # slot a finished step freed at t (or -1). Both may start at t, h first.
+        h = -1
+        held = False  # the heap's root is this event, still in place: the first push
+        if heap and heap[0][0] < next_arr:  # replaces it (one sift instead of two)
+            t, code = heap[0]
+            held = True
+            s = code >> 1
+            if code & 1:  # step s finished at t: free its slot, then its task moves on
+                r = res_l[s]
+                q = queues[r]
+                if q:
+                    h = q.popleft()
+                else:
+                    free[r] += 1
+                if tree is not None:  # fork/join: whatever the visit tree readies now
+                    for nxt in tree.after(s):
+                        if held:
+                            replace(heap, (t, nxt + nxt))
+                            held = False
+                        else:
+                            push(heap, (t, nxt + nxt))
+                    s = -1
+                else:
+                    s = next_l[s]
+                    if s >= 0 and gap_l[s] > 0.0:
+                        replace(heap, (t + gap_l[s], s + s))
+                        held = False
+                        s = -1
+        elif ai < n:
+            t = next_arr
+            s = first_l[ai]
+            ai += 1
+            next_arr = arr_l[ai] if ai < n else inf
+            if s >= 0 and gap_l[s] > 0.0:
+                push(heap, (t + gap_l[s], s + s))
+                s = -1
         else:
-            at = now
-            if b >= 0:
+            break
+        if s >= 0:
+            ready_l[s] = t
+            r = res_l[s]
+            if free[r]:
+                free[r] -= 1
+            else:
+                queues[r].append(s)
+                s = -1
+        if h >= 0:
+            s, h = h, s
+        while s >= 0:  # step s takes its slot at t
+            slot_l[s] = t
+            b = bucket_l[s]
+            if b >= 0:  # the generic cell rate algorithm, requests and tokens
+                at = t
                 tr = tat_r[b]
                 tt = tat_t[b]
                 if tr - ahead_r[s] > at:
@@ -194,50 +238,27 @@ def _run(workload: Workload, work: Work, plan: folding.Plan, queued: NDArray[np.
                     at = tt - ahead_t[s]
                 tat_r[b] = (tr if tr > at else at) + cost_r[s]
                 tat_t[b] = (tt if tt > at else at) + cost_t[s]
-            begin_l[s] = at
-            end = at + dur_l[s]
-        done_l[s] = end
-        push(heap, (end, s + s + 1))
+                begin_l[s] = at
+                end = at + dur_l[s]
+            elif b == -1:  # an agent without a rate limit
+                begin_l[s] = t
+                end = t + dur_l[s]
+            else:  # a human: answers within working hours
+                hu = res_l[s] - n_agents
+                begin_l[s] = t
+                end = to_wall[hu](to_work[hu](t) + dur_l[s])
+            done_l[s] = end
+            if held:
+                replace(heap, (end, s + s + 1))
+                held = False
+            else:
+                push(heap, (end, s + s + 1))
+            s, h = h, -1
+        if held:
+            pop(heap)
+    return _floats(ready_l), _floats(slot_l), _floats(begin_l), _floats(done_l)
 
-    while True:
-        if heap and heap[0][0] < next_arr:
-            t, code = pop(heap)
-            s = code >> 1
-            if code & 1:  # step s finished at t: free its slot, then its task moves on
-                r = res_l[s]
-                q = queues[r]
-                if q:
-                    start(q.popleft(), t)
-                else:
-                    free[r] += 1
-                if tree is not None:  # fork/join: whatever the visit tree readies now
-                    for nxt in tree.after(s):
-                        push(heap, (t, nxt + nxt))
-                    continue
-                s = next_l[s]
-                if s < 0:
-                    continue
-                if gap_l[s] > 0.0:
-                    push(heap, (t + gap_l[s], s + s))
-                    continue
-        elif ai < n:
-            t = next_arr
-            s = first_l[ai]
-            ai += 1
-            next_arr = arr_l[ai] if ai < n else inf
-            if s < 0:
-                continue
-            if gap_l[s] > 0.0:
-                push(heap, (t + gap_l[s], s + s))
-                continue
-        else:
-            break
-        ready_l[s] = t
-        r = res_l[s]
-        if free[r]:
-            free[r] -= 1
-            start(s, t)
-        else:
-            queues[r].append(s)
-    return (np.asarray(ready_l), np.asarray(slot_l), np.asarray(begin_l),
-            np.asarray(done_l))
+
+def _floats(values: list[float]) -> FloatArray:
+    """A list of Python floats as an array (fromiter skips np.asarray's type discovery)."""
+    return np.fromiter(values, np.float64, len(values))

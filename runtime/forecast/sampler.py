@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from runtime.forecast.dists import FloatArray, sum_by
+from runtime.forecast.draws import bernoulli_pairs, fill_calls, poisson
 from runtime.forecast.tables import Tables
 from runtime.forecast.workload import Workload
 from runtime.roster.catalog import Catalog
@@ -135,6 +136,8 @@ class Work:
 
 def fans_out(visits: Visits, parallel: IntArray) -> bool:
     """Whether some visit has several delegations that may run at once."""
+    if not (parallel > 1).any():
+        return False
     parent = visits.parent[visits.parent >= 0]
     if not parent.size:
         return False
@@ -169,7 +172,13 @@ class _Steps:
 
 def sample_work(workload: Workload, catalog: Catalog, tasks: int,
                 rng: np.random.Generator) -> Work:
-    """Draw the steps of `tasks` tasks (see the module docstring)."""
+    """Draw the steps of `tasks` tasks (see the module docstring).
+
+    Two phases: the levels of the delegation tree decide every visit (its
+    calls, human requests and delegations); then every agent step's model
+    calls are drawn at once (`draws.fill_calls`) straight into the step
+    columns, allocated once at their final size.
+    """
     agents = tuple(workload.agents)
     humans = tuple(workload.humans)
     index = {a: i for i, a in enumerate(agents)}
@@ -180,13 +189,14 @@ def sample_work(workload: Workload, catalog: Catalog, tasks: int,
     entry = np.array([index[a] for a in mix], dtype=np.int64)[entry_choice]
     steps = _Steps()
     asks = _AskLog()
+    plan = _AgentSteps()
     level = _Level(np.arange(tasks, dtype=np.int64), entry.copy(),
                    np.zeros(tasks, dtype=np.int64), np.arange(tasks, dtype=np.int64))
     bits = key_bits(table.delegate_p.shape[1])
     cap = KEY_BITS_TOTAL // bits
     levels = min(workload.max_depth + 1, cap)
-    v_task, v_agent, v_parent, v_rank = [level.task], [level.agent], [np.full(tasks, -1)], [
-        np.zeros(tasks, np.int64)]
+    v_task, v_agent, v_key = [level.task], [level.agent], [level.key]
+    v_parent, v_rank = [np.full(tasks, -1, np.int64)], [np.zeros(tasks, np.int64)]
     bounds = [0]
     wanted = 0
     for depth in range(levels):
@@ -194,20 +204,21 @@ def sample_work(workload: Workload, catalog: Catalog, tasks: int,
             break
         shift = bits * (cap - 1 - depth)
         level, parent, rank, wanted = _level(workload, table, level, shift, bits,
-                                             depth + 1 < levels, steps, asks, rng)
+                                             depth + 1 < levels, steps, asks, plan, rng)
         bounds.append(bounds[-1] + v_task[-1].size)
         v_task.append(level.task)
         v_agent.append(level.agent)
+        v_key.append(level.key)
         v_parent.append(parent)
         v_rank.append(rank)
-    task, resource, duration, calls, output, cost, key, visit, phase = steps.arrays()
-    visits = Visits(np.concatenate(v_task[:-1]), np.concatenate(v_agent[:-1]),
-                    np.concatenate(v_parent[:-1]).astype(np.int64),
-                    np.concatenate(v_rank[:-1]).astype(np.int64), tuple(bounds))
+    columns, own = plan.columns(table, steps, v_task[:-1], v_agent[:-1], v_key[:-1], rng)
+    # a visit's task and agent are its first stretch's: views, not copies
+    visits = Visits(columns[0][own], columns[1][own], np.concatenate(v_parent[:-1]),
+                    np.concatenate(v_rank[:-1]), tuple(bounds))
     policy_bound = levels == workload.max_depth + 1
-    return Work(tasks, agents, humans, entry, task, resource, duration, calls, output, cost,
-                key, tuple(workload.agents[a].model for a in agents), visit, phase, visits,
-                table.parallel, asks.arrays(), wanted if policy_bound else 0,
+    return Work(tasks, agents, humans, entry, *columns[:7],
+                tuple(workload.agents[a].model for a in agents), columns[7], columns[8],
+                visits, table.parallel, asks.arrays(), wanted if policy_bound else 0,
                 0 if policy_bound else wanted, levels, fans_out(visits, table.parallel))
 
 
@@ -237,24 +248,86 @@ class _AskLog:
         return Asks(cols[0], cols[1], cols[2])
 
 
+class _AgentSteps:
+    """What the levels decided about agent steps, turned into step columns at the end.
+
+    Every visit has a first stretch (`first[i]` model calls, plus its tool
+    time); visits that asked a human or delegated also have a final answer
+    (one call), listed by visit id with its order key.
+    """
+
+    def __init__(self) -> None:
+        self.first: list[IntArray] = []
+        self.tool: list[FloatArray | None] = []
+        self.final_visit: list[IntArray] = []
+        self.final_key: list[IntArray] = []
+
+    def columns(self, table: Tables, humans: _Steps, v_task: list[IntArray],
+                v_agent: list[IntArray], v_key: list[IntArray], rng: np.random.Generator
+                ) -> tuple[_Columns, slice]:
+        """All step columns: human requests, then first stretches (by visit), then answers.
+
+        Also returns where the first stretches are: row `a + i` is visit i's.
+        """
+        h_task, h_res, h_dur, _, _, _, h_key, h_visit, _ = humans.arrays()
+        fin = np.concatenate(self.final_visit) if self.final_visit else np.zeros(0, np.int64)
+        a = h_task.size
+        b = a + sum(part.size for part in v_task)
+        size = b + fin.size
+        task = np.empty(size, np.int64)
+        task[:a] = h_task
+        np.concatenate(v_task, out=task[a:b])
+        np.take(task[a:b], fin, out=task[b:])
+        resource = np.empty(size, np.int64)
+        resource[:a] = h_res
+        np.concatenate(v_agent, out=resource[a:b])
+        np.take(resource[a:b], fin, out=resource[b:])
+        calls = np.empty(size, np.int64)
+        calls[:a] = 0
+        np.concatenate(self.first, out=calls[a:b])
+        calls[b:] = 1
+        order = np.empty(size, np.int64)
+        order[:a] = h_key
+        np.concatenate(v_key, out=order[a:b])
+        if fin.size:
+            np.concatenate(self.final_key, out=order[b:])
+        visit = np.empty(size, np.int64)
+        visit[:a] = h_visit
+        visit[a:b] = np.arange(b - a)
+        visit[b:] = fin
+        phase = np.empty(size, np.int8)
+        phase[:a], phase[a:b], phase[b:] = ASK, FIRST, FINAL
+        duration, output, cost = np.empty(size), np.empty(size), np.empty(size)
+        duration[:a], output[:a], cost[:a] = h_dur, 0.0, 0.0
+        fill_calls(table, resource[a:], calls[a:], rng, duration[a:], output[a:], cost[a:])
+        if any(t is not None for t in self.tool):
+            duration[a:b] += np.concatenate([np.zeros(f.size) if t is None else t
+                                             for f, t in zip(self.first, self.tool,
+                                                             strict=True)])
+        return (task, resource, duration, calls, output, cost, order, visit, phase), slice(a, b)
+
+
 def _level(
     workload: Workload, table: Tables, v: _Level, shift: int, bits: int, may_delegate: bool,
-    steps: _Steps, asks: _AskLog, rng: np.random.Generator,
+    steps: _Steps, asks: _AskLog, plan: _AgentSteps, rng: np.random.Generator,
 ) -> tuple[_Level, IntArray, IntArray, int]:
-    """All visits of one delegation level: adds their steps, returns the next level's visits.
+    """All visits of one delegation level: decides their steps, returns the next level's visits.
 
+    Human requests become steps at once (`steps`); the agent steps are
+    recorded in `plan` (their calls are drawn for all levels together).
     Also returns the children's parent visits and ranks, and, when this level
     may not delegate, how many of its visits would have.
     """
     task, agent, key = v.task, v.agent, v.key
     n = task.size
-    calls = 1 + rng.poisson(table.extra_calls[agent])
-    tool_time = np.zeros(n)
+    calls = 1 + poisson(rng, table.extra_calls, agent)
+    tool_time: FloatArray | None = None
     has_children = np.zeros(n, dtype=bool)
     req_rows: list[IntArray] = []
     req_human: list[IntArray] = []
     req_deny: list[FloatArray] = []
     if table.tool_rate.size and table.tool_rate.any():
+        tool_time = np.zeros(n)
         counts = rng.poisson(table.tool_rate[agent])
         for j, tool_id in enumerate(workload.tools):
             column = counts[:, j]
@@ -270,9 +343,7 @@ def _level(
                 req_deny.append(table.deny_tool[agent[asking], j])
     askers = np.flatnonzero(table.escalates[agent])
     if askers.size:
-        asked = rng.random((askers.size, table.escalate_p.shape[1])) < table.escalate_p[
-            agent[askers]]
-        rows, human = np.nonzero(asked)
+        rows, human = bernoulli_pairs(rng, table.escalate_p, agent[askers])
         rows = askers[rows]
         req_rows.append(rows)
         req_human.append(human)
@@ -291,31 +362,31 @@ def _level(
     wanted = 0
     senders = np.flatnonzero(table.delegates[agent] & ~denied)
     if senders.size:
-        sent = rng.random((senders.size, table.delegate_p.shape[1])) < table.delegate_p[
-            agent[senders]]
-        rows, slot = np.nonzero(sent)
+        rows, slot = bernoulli_pairs(rng, table.delegate_p, agent[senders])
         rows = senders[rows]
         if may_delegate:
             has_children[rows] = True
-            slot_bits = (FIRST_DELEGATE_SLOT + slot) << shift
-            start = int(v.visit.max(initial=-1)) + 1
+            start = _next_visit(v)
             children = _Level(task[rows], table.delegate_to[agent[rows], slot],
-                              key[rows] | slot_bits,
+                              key[rows] | ((FIRST_DELEGATE_SLOT + slot) << shift),
                               np.arange(start, start + rows.size, dtype=np.int64))
-            parent, rank = v.visit[rows], slot.astype(np.int64)
+            parent, rank = v.visit[rows], slot
         else:
             wanted = int(np.unique(task[rows]).size)
-    first = np.where(has_children, np.maximum(calls - 1, 1), calls)
-    dur, out, cost = _calls(table, agent, first, rng)
-    steps.add(task, agent, dur + tool_time, first, out, cost, key, v.visit, FIRST)
-    if has_children.any():
-        final = np.flatnonzero(has_children)
-        ones = np.ones(final.size, np.int64)
-        dur, out, cost = _calls(table, agent[final], ones, rng)
-        final_slot = (1 << bits) - 1
-        steps.add(task[final], agent[final], dur, ones, out, cost,
-                  key[final] | (final_slot << shift), v.visit[final], FINAL)
+    calls -= has_children  # the final answer is a call of its own ...
+    np.maximum(calls, 1, out=calls)  # ... but the first stretch makes at least one
+    plan.first.append(calls)
+    plan.tool.append(tool_time)
+    final = np.flatnonzero(has_children)
+    if final.size:
+        plan.final_visit.append(v.visit[final])
+        plan.final_key.append(key[final] | (((1 << bits) - 1) << shift))
     return children, parent, rank, wanted
+
+
+def _next_visit(v: _Level) -> int:
+    """The first free visit id after this level's (levels are numbered consecutively)."""
+    return int(v.visit[-1]) + 1 if v.visit.size else 0
 
 
 def _human_steps(workload: Workload, table: Tables, rows: IntArray, v: _Level, slot_bits: int,
@@ -370,30 +441,3 @@ def _human_steps(workload: Workload, table: Tables, rows: IntArray, v: _Level, s
 def _response(workload: Workload, h: int, rng: np.random.Generator, size: int) -> FloatArray:
     human_id = list(workload.humans)[h]
     return workload.humans[human_id].response_seconds.sample(rng, size)
-
-
-def _calls(table: Tables, agent: IntArray, per_step: IntArray,
-           rng: np.random.Generator) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Seconds, output tokens and USD of each step's model calls (summed per step).
-
-    Sums of several calls are drawn as one value per step (see
-    `tables.DistTable.sums`); the long-context band applies when a step's
-    average prompt crosses the model's threshold. Call times derived from the
-    model (no `seconds_per_call` in the workload file) are computed from the
-    step's output tokens, so long answers take longer.
-    """
-    inp = table.input_tokens.sums(rng, agent, per_step)
-    out = table.output_tokens.sums(rng, agent, per_step)
-    # a call time derived from the model follows its own output: first token + tokens / speed
-    secs = per_step * table.first_token_s[agent] + out / table.tokens_per_s[agent]
-    given = np.isnan(secs)
-    if given.all():
-        secs = table.seconds.sums(rng, agent, per_step)
-    elif given.any():
-        secs[given] = table.seconds.sums(rng, agent[given], per_step[given])
-    long = inp > table.long_threshold[agent] * per_step
-    if long.any():
-        price_in = np.where(long, table.long_in[agent], table.price_in[agent])
-        price_out = np.where(long, table.long_out[agent], table.price_out[agent])
-        return secs, out, inp * price_in + out * price_out
-    return secs, out, inp * table.price_in[agent] + out * table.price_out[agent]

@@ -23,6 +23,7 @@ from runtime.roster.catalog import Catalog
 from runtime.roster.costs import TOKENS_PER_PRICE_UNIT
 
 IntArray = NDArray[np.int64]
+Float32Array = NDArray[np.float32]
 FIXED, LOGNORMAL, EXPONENTIAL = 0, 1, 2
 NO_THRESHOLD: Final = np.inf
 
@@ -64,18 +65,31 @@ class DistTable:
                 out[rows] = k * self.mean[a]
         return out
 
-    def _lognormal(self, rng: np.random.Generator, agent: IntArray,
-                   counts: IntArray) -> FloatArray:
-        top = int(counts.max(initial=1))
+    @property
+    def all_lognormal(self) -> bool:
+        """Whether every agent's distribution is a lognormal (the sampler's fast path)."""
+        return bool((self.kind == LOGNORMAL).all())
+
+    def cells(self, top: int) -> tuple[Float32Array, Float32Array]:
+        """Lognormal mu and sigma of the sum of k draws, per cell `agent * top + k - 1`.
+
+        A sum of k lognormals is drawn as one lognormal with the sum's exact
+        mean and variance (Fenton–Wilkinson), in single precision.
+        """
         k = np.arange(1, top + 1, dtype=np.float64)
         s2 = self.sigma**2
         sum_s2 = np.log1p(np.expm1(s2)[:, None] / k[None, :])
-        mu = np.log(self.mean[:, None] * k[None, :]) - sum_s2 / 2
+        with np.errstate(divide="ignore"):
+            mu = np.log(self.mean[:, None] * k[None, :]) - sum_s2 / 2
+        return mu.ravel().astype(np.float32), np.sqrt(sum_s2).ravel().astype(np.float32)
+
+    def _lognormal(self, rng: np.random.Generator, agent: IntArray,
+                   counts: IntArray) -> FloatArray:
+        top = int(counts.max(initial=1))
+        mu32, sd32 = self.cells(top)
         flat = agent * top + counts - 1
         # single precision is ample for a forecast and about a third faster to draw
         noise = rng.standard_normal(agent.size, dtype=np.float32)
-        mu32 = mu.ravel().astype(np.float32)
-        sd32 = np.sqrt(sum_s2).ravel().astype(np.float32)
         return np.asarray(np.exp(mu32[flat] + sd32[flat] * noise), dtype=np.float64)
 
 
