@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from runtime.forecast import Estimate, Forecast, compare
-from runtime.forecast.render import duration, number, usd
+from runtime.forecast.render import delta_cells, duration, number, usd
 
 WORSE = QColor("#fde2e1")
 BETTER = QColor("#dcfce7")
@@ -104,10 +104,9 @@ class SummaryTable(QTableWidget):
         for r in compare(a, b).rows:
             if r.a == 0 and r.b == 0:
                 continue
-            relative = "" if math.isnan(r.relative) else f"{r.relative:+.1%}"
-            sign = "+" if r.delta > 0 else ""
-            rows.append([r.metric, show(r.a, r.unit), show(r.b, r.unit),
-                         sign + show(r.delta, r.unit) if r.delta >= 0
-                         else "−" + show(-r.delta, r.unit), relative])
+            current, variant, change, relative = delta_cells(r)
+            if change.startswith("-"):
+                change = "−" + change[1:]  # a typographic minus on screen
+            rows.append([r.metric, current, variant, change, relative])
             tints.append(None if abs(r.delta) < 1e-12 else (WORSE if r.delta > 0 else BETTER))
         self._fill(["Metric", "Current", label, "Change", "%"], rows, tints)

@@ -9,41 +9,59 @@ for "what if" comparisons.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from runtime.forecast.result import Forecast, ForecastDelta
+from runtime.forecast.result import DeltaRow, Forecast, ForecastDelta
 from runtime.forecast.stats import Estimate
 from runtime.roster.costs import format_usd
 
 ENGINE_TITLES = {"mc": "Monte Carlo", "des": "discrete-event"}
 
 
-def duration(seconds: float) -> str:
+_UNITS = ((90.0, 1.0, "s"), (5400.0, 60.0, "min"), (2 * 86400.0, 3600.0, "h"),
+          (math.inf, 86400.0, "d"))
+
+
+def _unit_for(seconds: float) -> tuple[float, str]:
+    return next((size, name) for below, size, name in _UNITS if abs(seconds) < below)
+
+
+def duration(seconds: float, like: float | None = None) -> str:
+    """Seconds in the unit that suits them (or that suits `like`, so the numbers of one
+    row, such as a what-if's baseline, variant and change, share a unit)."""
     if not math.isfinite(seconds):
         return "-"
-    if seconds < 90:
-        return f"{seconds:.3g} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.3g} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.3g} h"
-    return f"{seconds / 86400:.3g} d"
+    size, name = _unit_for(seconds if like is None else like)
+    return f"{seconds / size:.3g} {name}"
 
 
 def usd(x: float) -> str:
-    """Dollars with three significant digits below $1 (per-task costs), else cents."""
+    """Dollars with three significant digits below $1 (per-task costs, trailing zeros
+    kept so a column lines up: $0.470, not $0.47), else cents."""
     if abs(x) >= 1 or x == 0 or not math.isfinite(x):
         return format_usd(x)
-    return f"{'-' if x < 0 else ''}${abs(x):.3g}" if abs(x) >= 1e-6 else "<$0.000001"
+    return f"{'-' if x < 0 else ''}${abs(x):#.3g}" if abs(x) >= 1e-6 else "<$0.000001"
 
 
 def number(x: float) -> str:
     return f"{x:,.1f}" if x < 1000 else f"{x:,.0f}"
 
 
+def _share(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def _shower(unit: str, like: float | None = None) -> Callable[[float], str]:
+    """How to print a value of `unit` ("usd", "s", "share", "per_day"); durations in the
+    unit that suits `like` when given."""
+    if unit == "s":
+        return lambda v: duration(v, like)
+    shows: dict[str, Callable[[float], str]] = {"usd": usd, "share": _share, "per_day": number}
+    return shows[unit]
+
+
 def _with_ci(e: Estimate, fmt: str) -> str:
-    show = {"usd": usd, "s": duration, "share": lambda v: f"{v:.1%}",
-            "per_day": number}[fmt]
+    show = _shower(fmt)
     if math.isnan(e.low):
         return show(e.value)
     return f"{show(e.value)} [{show(max(e.low, 0.0))} – {show(e.high)}]"
@@ -107,18 +125,21 @@ def details(f: Forecast, top: int = 8) -> str:
     return text
 
 
+def delta_cells(r: DeltaRow) -> tuple[str, str, str, str]:
+    """Baseline, what-if, change and relative change of one row, as text. The three
+    numbers share a unit; a change of a share is in percentage points (pp), so it is never
+    mistaken for the relative change beside it; no change reads "±0"."""
+    show = _shower(r.unit, like=max(abs(r.a), abs(r.b)))
+    tiny = abs(r.delta) <= 1e-9 * max(abs(r.a), abs(r.b), 1e-12)
+    sign = "±" if tiny else "+" if r.delta > 0 else "-"
+    size = 0.0 if tiny else abs(r.delta)
+    change = f"{size * 100:.1f} pp" if r.unit == "share" else show(size)
+    relative = "" if tiny or math.isnan(r.relative) else f"{r.relative:+.1%}"
+    return show(r.a), show(r.b), sign + change, relative
+
+
 def deltas(delta: ForecastDelta, label: str) -> str:
-    """A what-if comparison: baseline, what-if, change, relative change."""
-    rows = []
-    for r in delta.rows:
-        if r.a == 0 and r.b == 0:
-            continue
-        show = {"usd": usd, "s": duration, "share": lambda v: f"{v:.1%}",
-                "per_day": number}[r.unit]
-        tiny = abs(r.delta) <= 1e-9 * max(abs(r.a), abs(r.b), 1e-12)
-        sign = "±" if tiny else "+" if r.delta > 0 else "-"
-        rel = "" if math.isnan(r.relative) else f"{r.relative:+.1%}"
-        rows.append([r.metric, show(r.a), show(r.b), sign + show(0.0 if tiny else abs(r.delta)),
-                     "" if tiny else rel])
-    head = ["", "baseline", label, "change", ""]
+    """A what-if comparison: baseline, what-if, change, relative change (`delta_cells`)."""
+    rows = [[r.metric, *delta_cells(r)] for r in delta.rows if r.a != 0 or r.b != 0]
+    head = ["", "baseline", label, "change", "relative"]
     return f"What if {label} ({ENGINE_TITLES[delta.a.engine]}):\n" + _table(head, rows)
