@@ -46,6 +46,19 @@ def usd_cap_arg(text: str) -> float:
     return value
 
 
+def _is_plain_cap(value: object) -> bool:
+    """None, or a number `check_cap` accepts (the common case, checked without building
+    its error text)."""
+    kind = type(value)
+    return value is None or ((kind is float or kind is int)
+                             and 0 <= value < math.inf)  # type: ignore[operator]
+
+
+def _plain_cap(value: float | None) -> float | None:
+    """What `check_cap` returns for a value `_is_plain_cap` accepted."""
+    return None if value is None else float(value)
+
+
 class BudgetExceeded(Exception):
     def __init__(self, scope: str, needed: float, remaining: float) -> None:
         super().__init__(f"{scope} budget exhausted: the next call may cost up to "
@@ -79,7 +92,8 @@ class Ledger:
 
     def __post_init__(self) -> None:
         self.run_cap = check_cap(self.run_cap, "the run's spending cap")
-        self.agent_caps = {agent: check_cap(cap, f"agent '{agent}' spending cap")
+        self.agent_caps = {agent: _plain_cap(cap) if _is_plain_cap(cap)
+                           else check_cap(cap, f"agent '{agent}' spending cap")
                            for agent, cap in self.agent_caps.items()}
 
     def remaining(self, agent: str | None = None) -> float:
@@ -92,10 +106,16 @@ class Ledger:
         return cap - self.agent_spent.get(agent, 0.0) - self.agent_reserved.get(agent, 0.0)
 
     def reserve(self, agent: str, amount: float) -> float:
-        if amount > self.remaining(agent):
-            raise BudgetExceeded(f"agent '{agent}'", amount, self.remaining(agent))
-        if amount > self.remaining():
-            raise BudgetExceeded("run", amount, self.remaining())
+        cap = self.agent_caps.get(agent)  # `remaining(agent)` and `remaining()`, inlined
+        if cap is not None:
+            left = cap - self.agent_spent.get(agent, 0.0) - self.agent_reserved.get(agent, 0.0)
+            if amount > left:
+                raise BudgetExceeded(f"agent '{agent}'", amount, left)
+        run_cap = self.run_cap
+        if run_cap is not None:
+            left = run_cap - self.spent - self.reserved
+            if amount > left:
+                raise BudgetExceeded("run", amount, left)
         self.reserved += amount
         self.agent_reserved[agent] = self.agent_reserved.get(agent, 0.0) + amount
         return amount

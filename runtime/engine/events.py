@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.engine.fastinit import fast_init
 from runtime.roster.costs import Usage
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EngineEvent:
     run_id: str
@@ -23,6 +25,7 @@ class EngineEvent:
     at: float = 0.0  # time.time() when emitted
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunStarted(EngineEvent):
     roster: str
@@ -31,6 +34,7 @@ class RunStarted(EngineEvent):
     budget_usd: float | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentStarted(EngineEvent):
     agent: str
@@ -41,6 +45,7 @@ class AgentStarted(EngineEvent):
     frame: str  # call path, e.g. "manager/seo#2"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelCalled(EngineEvent):
     agent: str
@@ -55,6 +60,7 @@ class ModelCalled(EngineEvent):
     retries: int = 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelRetrying(EngineEvent):
     """The provider is waiting before it retries a failed call (429, 529, 5xx, connection).
@@ -71,6 +77,7 @@ class ModelRetrying(EngineEvent):
     capped: bool = False
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelOverloaded(EngineEvent):
     """A model call failed as overloaded or rate-limited after every retry. The run pauses
@@ -87,6 +94,7 @@ class ModelOverloaded(EngineEvent):
     action: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolCalled(EngineEvent):
     agent: str
@@ -96,6 +104,7 @@ class ToolCalled(EngineEvent):
     arguments: dict[str, Any] = field(default_factory=dict)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolFinished(EngineEvent):
     agent: str
@@ -107,6 +116,7 @@ class ToolFinished(EngineEvent):
     duration_s: float
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolDenied(EngineEvent):
     agent: str
@@ -116,6 +126,7 @@ class ToolDenied(EngineEvent):
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Delegated(EngineEvent):
     caller: str
@@ -125,6 +136,7 @@ class Delegated(EngineEvent):
     message: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApprovalRequested(EngineEvent):
     request_id: str
@@ -137,6 +149,7 @@ class ApprovalRequested(EngineEvent):
     timeout_s: float | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApprovalAnswered(EngineEvent):
     request_id: str
@@ -146,6 +159,7 @@ class ApprovalAnswered(EngineEvent):
     note: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LimitExceeded(EngineEvent):
     agent: str | None
@@ -153,6 +167,7 @@ class LimitExceeded(EngineEvent):
     detail: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentFinished(EngineEvent):
     agent: str
@@ -162,11 +177,13 @@ class AgentFinished(EngineEvent):
     cost_usd: float
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KillSwitchPressed(EngineEvent):
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunFinished(EngineEvent):
     status: str  # completed | failed | stopped | limit

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from runtime.engine.fastinit import fast_init
+from runtime.engine.pricing import CallPricing
 from runtime.engine.protocols import Tool, ToolSpec
 from runtime.roster import effective as eff
 from runtime.roster import model as m
@@ -31,6 +33,7 @@ _QUESTION_SCHEMA = {"type": "object", "properties": {"question": {"type": "strin
                     "required": ["question"]}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AgentPlan:
     """One agent's effective settings in this run, and the tools it is shown."""
@@ -44,6 +47,7 @@ class AgentPlan:
     parallel: int
     specs: tuple[ToolSpec, ...]
     humans: tuple[str, ...]  # escalation targets, in roster order
+    pricing: CallPricing | None = None  # reserve/cost arithmetic; None when model is None
 
 
 class RunIndex:
@@ -54,6 +58,7 @@ class RunIndex:
         self._catalog = catalog
         self._out: dict[str, list[m.Edge]] | None = None
         self._plans: dict[str, AgentPlan] = {}
+        self._pricing: dict[tuple[str, int], CallPricing] = {}  # agents share model + max
 
     def edges_from(self, node_id: str) -> list[m.Edge]:
         if self._out is None:
@@ -82,34 +87,50 @@ class RunIndex:
     def _build(self, agent: m.Agent) -> AgentPlan:
         meta = self._content.meta
         model_id = eff.agent_model(agent, meta) or ""
+        model = self._catalog.get(model_id)
+        max_tokens = eff.agent_max_tokens(agent, meta) or DEFAULT_MAX_TOKENS
+        specs, humans = self._specs(agent)
         return AgentPlan(
-            agent, model_id, self._catalog.get(model_id),
-            eff.agent_max_turns(agent, meta) or DEFAULT_MAX_TURNS,
-            eff.agent_max_tokens(agent, meta) or DEFAULT_MAX_TOKENS,
-            eff.agent_timeout(agent, meta), eff.agent_parallel(agent, meta),
-            tuple(self._specs(agent)), self.humans(agent.id))
+            agent, model_id, model, eff.agent_max_turns(agent, meta) or DEFAULT_MAX_TURNS,
+            max_tokens, eff.agent_timeout(agent, meta), eff.agent_parallel(agent, meta),
+            tuple(specs), tuple(humans),
+            None if model is None else self._priced(model, max_tokens))
 
-    def _specs(self, agent: m.Agent) -> list[ToolSpec]:
+    def _priced(self, model: ModelInfo, max_tokens: int) -> CallPricing:
+        key = (model.id, max_tokens)
+        found = self._pricing.get(key)
+        if found is None:
+            found = self._pricing[key] = CallPricing(model, max_tokens)
+        return found
+
+    def _specs(self, agent: m.Agent) -> tuple[list[ToolSpec], list[str]]:
+        """The tools `agent` is shown, in roster order, and its escalation humans (one pass
+        over its edges)."""
         nodes = self._content.nodes
         specs: list[ToolSpec] = []
+        humans: list[str] = []
         for edge in self.edges_from(agent.id):
+            kind = edge.kind
+            if kind is m.EdgeKind.TOOL_ACCESS:
+                if eff.grant_approval(edge) != "deny":
+                    impl = self._tools.get(edge.target)
+                    if impl is not None:
+                        specs.append(ToolSpec(edge.target, impl.spec.description,
+                                              impl.spec.input_schema))
+                continue
             target = nodes.get(edge.target)
-            if edge.kind is m.EdgeKind.TOOL_ACCESS and eff.grant_approval(edge) != "deny":
-                impl = self._tools.get(edge.target)
-                if impl is not None:
-                    specs.append(ToolSpec(edge.target, impl.spec.description,
-                                          impl.spec.input_schema))
-            elif edge.kind is m.EdgeKind.DELEGATION and isinstance(target, m.Agent):
+            if kind is m.EdgeKind.DELEGATION and isinstance(target, m.Agent):
                 specs.append(ToolSpec(
                     f"{DELEGATE_PREFIX}{target.id}",
                     f"Delegate a sub-task to {target.name or target.id}: {target.role}".strip(),
                     _TASK_SCHEMA))
-            elif edge.kind is m.EdgeKind.ESCALATION and isinstance(target, m.Human):
+            elif kind is m.EdgeKind.ESCALATION and isinstance(target, m.Human):
+                humans.append(edge.target)
                 specs.append(ToolSpec(
                     f"{ESCALATE_PREFIX}{target.id}",
                     f"Ask {target.name or target.id} ({target.role}) a question and wait for "
                     "the answer.".strip(), _QUESTION_SCHEMA))
-        return specs
+        return specs, humans
 
 
 __all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_MAX_TURNS", "DELEGATE_PREFIX", "ESCALATE_PREFIX",

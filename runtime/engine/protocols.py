@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from runtime.engine.fastinit import fast_init
 from runtime.engine.processes import ProcessRef
 from runtime.roster.costs import Usage
 
@@ -21,6 +22,7 @@ T = TypeVar("T")
 Block = dict[str, Any]
 
 
+@fast_init  # built on every step: see fastinit.py
 @dataclass(frozen=True, slots=True)
 class ToolSpec:
     """How a tool is shown to the model."""
@@ -34,6 +36,7 @@ class ToolSpec:
                 "input_schema": self.input_schema}
 
 
+@fast_init  # built on every step: see fastinit.py
 @dataclass(frozen=True, slots=True)
 class ModelRequest:
     agent: str
@@ -45,6 +48,7 @@ class ModelRequest:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+@fast_init  # built on every step: see fastinit.py
 @dataclass(frozen=True, slots=True)
 class ModelResponse:
     content: list[Block]
@@ -83,6 +87,7 @@ class Provider(Protocol):
     async def create(self, request: ModelRequest) -> ModelResponse: ...
 
 
+@fast_init  # built on every step: see fastinit.py
 @dataclass(frozen=True, slots=True)
 class ToolResult:
     content: str

@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import os
 import time
-import uuid
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,7 +27,8 @@ from runtime.engine import events as ev
 from runtime.engine import overload
 from runtime.engine.asking import HumanAsker
 from runtime.engine.budget import BudgetExceeded, CallCapReached, Ledger
-from runtime.engine.killswitch import KillSwitch, absorb_cancellation, settle
+from runtime.engine.fanout import run_all
+from runtime.engine.killswitch import KillSwitch, absorb_cancellation
 from runtime.engine.plan import (
     DEFAULT_MAX_TOKENS,
     DEFAULT_MAX_TURNS,
@@ -38,6 +39,7 @@ from runtime.engine.plan import (
 )
 from runtime.engine.policy import ALLOW, ASK, PolicyGate
 from runtime.engine.processes import ProcessRef, ProcessRegistry
+from runtime.engine.promptsize import content_chars, results_chars
 from runtime.engine.protocols import (
     ApprovalChannel,
     ModelRequest,
@@ -63,11 +65,24 @@ from runtime.roster import effective as eff
 from runtime.roster import model as m
 from runtime.roster.catalog import Catalog, load_catalog
 from runtime.roster.codec import RosterContent
-from runtime.roster.costs import Usage, call_cost, max_call_cost
+from runtime.roster.costs import Usage
 
 MAX_OUTPUT_CHARS = 20_000
 _TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_write_5m_tokens",
                  "cache_write_1h_tokens", "cache_read_tokens")
+
+
+def _split(content: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """A reply's text (its text blocks joined) and its tool_use blocks, in one pass."""
+    texts: list[str] = []
+    uses: list[dict[str, Any]] = []
+    for block in content:
+        kind = block.get("type")
+        if kind == "text":
+            texts.append(block.get("text", ""))
+        elif kind == "tool_use":
+            uses.append(block)
+    return "".join(texts), uses
 
 
 class RunStopped(Exception):
@@ -80,7 +95,7 @@ class RunConfig:
     entry: str | None = None
     max_usd: float | None = None
     unattended: bool = False
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    run_id: str = field(default_factory=lambda: os.urandom(6).hex())  # 12 random hex digits
     static_deny: frozenset[str] = frozenset()
     secrets: tuple[str, ...] = ()  # resolved key values to redact from every event
 
@@ -95,8 +110,11 @@ class _Frame:
     cost: float = 0.0
     rounds: dict[str, int] = field(default_factory=dict)
     status: str = "pending"
-    delegations: Slots | None = None  # max_parallel_delegations of this agent
+    delegations: Slots | None = None  # max_parallel_delegations, once a reply may pass it
     deadline: float | None = None  # loop time at which the agent's timeout_s runs out
+    # The earliest deadline of this agent or a caller with a timer armed: a caller's timer
+    # cancels the whole call chain, so a timer that would fire later is never armed.
+    cover: float | None = None
 
 
 class Run:
@@ -133,7 +151,7 @@ class Run:
             if isinstance(a, m.Agent)})
         self.index = RunIndex(content, tools, self.catalog)
         self.model_calls = 0
-        self._tokens = dict.fromkeys(_TOKEN_FIELDS, 0)
+        self._tokens = [0, 0, 0, 0, 0]  # in the order of _TOKEN_FIELDS
         self._seq = itertools.count(1)
         self._depth_cap = eff.policy_depth(self.meta)
         self._agents_sem = Slots(eff.policy_parallel(self.meta))
@@ -150,7 +168,7 @@ class Run:
     @property
     def usage(self) -> Usage:
         """Tokens of every model call so far, summed."""
-        return Usage(**self._tokens)
+        return Usage(*self._tokens)
 
     # ------------------------------------------------------------ events
 
@@ -189,8 +207,9 @@ class Run:
         agent = self.entry_agent()
         self.status = "running"
         self.switch.arm()
-        self.emit(ev.RunStarted, roster=self.meta.name, task=self.redactor(self.config.task),
-                  entry=agent.id, budget_usd=self.ledger.run_cap)
+        if self.listeners:
+            self.emit(ev.RunStarted, roster=self.meta.name, task=self.redactor(self.config.task),
+                      entry=agent.id, budget_usd=self.ledger.run_cap)
         try:
             return await self._execute(agent)
         finally:  # whatever happened, what the journal was given is committed before we return
@@ -221,9 +240,10 @@ class Run:
             self.processes.kill()
         self.status = status
         self.switch.disarm()  # a press from here on (a RunFinished listener) changes nothing
-        self.emit(ev.RunFinished, status=status, output=self.redactor(self.output),
-                  cost_usd=self.ledger.spent, usage=self.usage, model_calls=self.model_calls,
-                  error=error)
+        if self.listeners:
+            self.emit(ev.RunFinished, status=status, output=self.redactor(self.output),
+                      cost_usd=self.ledger.spent, usage=self.usage,
+                      model_calls=self.model_calls, error=error)
         return self.output
 
     def kill(self, reason: str = "kill switch") -> None:
@@ -251,11 +271,20 @@ class Run:
             self.emit(ev.AgentStarted, agent=agent.id, model=plan.model_id, depth=frame.depth,
                       caller=frame.caller, task=self.redactor(task), frame=frame.name)
         status, output = "failed", ""
+        deadline = None
         if timeout is not None:
-            frame.deadline = asyncio.get_running_loop().time() + timeout
+            frame.deadline = deadline = asyncio.get_running_loop().time() + timeout
+            cover = frame.cover
+            if cover is None or deadline <= cover:
+                frame.cover = cover = deadline
+            else:  # a caller's timer fires first and stops this agent too: no timer of its own
+                deadline = None
         try:
-            async with asyncio.timeout(timeout):
+            if deadline is None:
                 status, output = await self._loop(frame, task)
+            else:
+                async with asyncio.timeout_at(deadline):
+                    status, output = await self._loop(frame, task)
         except asyncio.CancelledError:
             status = "stopped"
             raise
@@ -275,100 +304,107 @@ class Run:
 
     async def _loop(self, frame: _Frame, task: str) -> tuple[str, str]:
         agent, plan = frame.agent, frame.plan
-        model, model_id, max_turns = plan.model, plan.model_id, plan.max_turns
-        if model is None:
+        pricing, model_id = plan.pricing, plan.model_id
+        if pricing is None:
             raise ValueError(f"agent '{agent.id}' has model {model_id!r}, not in the catalog")
-        specs = list(plan.specs)
-        messages: list[dict[str, Any]] = [{"role": "user", "content": task}]
-        prompt_chars = len(task) + len(agent.instructions)  # grows with the history
-        last_text = ""
-        for turn in range(1, max_turns + 1):
-            self.switch.check()
-            self._check_model_cap(agent.id)
-            reserve = max_call_cost(model, plan.max_tokens,
-                                    max_input_tokens=prompt_chars // 3 + 2000)
-            held = self.ledger.reserve(agent.id, reserve)
-            request = ModelRequest(agent.id, model_id, agent.instructions, list(messages), specs,
-                                   plan.max_tokens, {"run_id": self.config.run_id})
-            started = time.monotonic()
-            try:
-                response = await self._call_model(frame, request, turn)
-            except BaseException:
-                self.ledger.release(agent.id, held)
-                raise
-            cost = call_cost(model, response.usage)
-            self.ledger.settle(agent.id, held, cost)
-            frame.cost += cost
-            self.model_calls += 1
-            tokens, usage = self._tokens, response.usage
-            for name in _TOKEN_FIELDS:
-                tokens[name] += getattr(usage, name)
-            text = response.text
-            last_text = text or last_text
-            if self.listeners:
-                self.emit(ev.ModelCalled, agent=agent.id, frame=frame.name, model=model_id,
-                          turn=turn, usage=usage, cost_usd=cost, stop_reason=response.stop_reason,
-                          duration_s=time.monotonic() - started, text=self.redactor(text),
-                          retries=response.retries)
-            messages.append({"role": "assistant", "content": response.content})
-            prompt_chars += len(str(response.content))
-            uses = response.tool_uses()
-            if response.stop_reason == "pause_turn":
-                continue
-            if not uses:
-                return "completed", text
-            results = await self._use_all(frame, uses)
-            answers = [{"type": "tool_result", "tool_use_id": block["id"],
-                        "content": result.content, "is_error": result.is_error}
-                       for block, result in zip(uses, results, strict=True)]
-            messages.append({"role": "user", "content": answers})
-            prompt_chars += len(str(answers))
-        self.emit(ev.LimitExceeded, agent=agent.id, limit="max_turns",
-                  detail=f"'{agent.id}' used all {max_turns} turns")
-        return "limit", last_text or f"[stopped: '{agent.id}' reached max_turns {max_turns}]"
+        # The provider reports its retry waits through this (a ModelRetrying event of this
+        # agent); set once for the agent's turns, restored for the caller afterwards.
+        notice = overload.RETRY_NOTICE.set(functools.partial(self._retrying, frame, model_id))
+        try:
+            agent_id, max_turns, max_tokens = agent.id, plan.max_turns, plan.max_tokens
+            ledger, tokens, switch = self.ledger, self._tokens, self.switch
+            specs = list(plan.specs)
+            messages: list[dict[str, Any]] = [{"role": "user", "content": task}]
+            prompt_chars = len(task) + len(agent.instructions)  # grows with the history
+            last_text = ""
+            for turn in range(1, max_turns + 1):
+                switch.check()
+                self._check_model_cap(agent_id)
+                held = ledger.reserve(agent_id, pricing.reserve(prompt_chars))
+                request = ModelRequest(agent_id, model_id, agent.instructions, list(messages),
+                                       specs, max_tokens, {"run_id": self.config.run_id})
+                started = time.monotonic()
+                try:
+                    response = await self._call_model(frame, request, turn)
+                except BaseException:
+                    ledger.release(agent_id, held)
+                    raise
+                usage = response.usage
+                cost = pricing.cost(usage)
+                ledger.settle(agent_id, held, cost)
+                frame.cost += cost
+                self.model_calls += 1
+                tokens[0] += usage.input_tokens
+                tokens[1] += usage.output_tokens
+                tokens[2] += usage.cache_write_5m_tokens
+                tokens[3] += usage.cache_write_1h_tokens
+                tokens[4] += usage.cache_read_tokens
+                content = response.content
+                text, uses = _split(content)  # response.text and .tool_uses(), in one pass
+                last_text = text or last_text
+                if self.listeners:
+                    self.emit(ev.ModelCalled, agent=agent_id, frame=frame.name, model=model_id,
+                              turn=turn, usage=usage, cost_usd=cost,
+                              stop_reason=response.stop_reason,
+                              duration_s=time.monotonic() - started, text=self.redactor(text),
+                              retries=response.retries)
+                messages.append({"role": "assistant", "content": content})
+                prompt_chars += content_chars(content)  # len(str(content)), cheaper
+                if response.stop_reason == "pause_turn":
+                    continue
+                if not uses:
+                    return "completed", text
+                results = [await self._use(frame, uses[0])] if len(uses) == 1 else \
+                    await self._use_all(frame, uses)  # one block runs in this task
+                answers = [{"type": "tool_result", "tool_use_id": block["id"],
+                            "content": result.content, "is_error": result.is_error}
+                           for block, result in zip(uses, results, strict=True)]
+                messages.append({"role": "user", "content": answers})
+                prompt_chars += results_chars(uses, results)  # len(str(answers))
+            self.emit(ev.LimitExceeded, agent=agent_id, limit="max_turns",
+                      detail=f"'{agent_id}' used all {max_turns} turns")
+            return "limit", (last_text
+                             or f"[stopped: '{agent_id}' reached max_turns {max_turns}]")
+        finally:
+            overload.RETRY_NOTICE.reset(notice)
 
     async def _use_all(self, frame: _Frame, uses: list[dict[str, Any]]) -> list[ToolResult]:
-        """Every tool_use block of one reply, concurrently (one block runs in this task)."""
-        if len(uses) == 1:
-            return [await self._use(frame, uses[0])]
-        pending = [asyncio.ensure_future(self._use(frame, block)) for block in uses]
-        try:
-            return list(await asyncio.gather(*pending))
-        except BaseException:  # one call ended the agent: stop its siblings too
-            for job in pending:
-                job.cancel()
-            await settle(pending)
-            raise
+        """The tool_use blocks of one reply (two or more), concurrently, each in a task.
+
+        Only this reply's blocks run at once (the next turn waits for all of them), so the
+        agent's max_parallel_delegations can only bind when the reply has more blocks than
+        that: only then is its limiter made."""
+        if len(uses) > frame.plan.parallel >= 1 and frame.delegations is None:
+            frame.delegations = Slots(frame.plan.parallel)
+        return await run_all([self._use(frame, block) for block in uses])
 
     async def _call_model(self, frame: _Frame, request: ModelRequest, turn: int
                           ) -> ModelResponse:
         """One model call as a step; an overloaded model pauses the agent and asks a human
         whether to wait and try again (each retry is a step of its own)."""
         key = f"{frame.name}/model/{turn}"
-        notice = overload.RETRY_NOTICE.set(functools.partial(self._retrying, frame, request))
-        try:
-            for pause in range(overload.MAX_PAUSES + 1):
+        slots = self._agents_sem
+        for pause in range(overload.MAX_PAUSES + 1):
+            try:
+                # max_parallel_agents bounds agents working at once; an agent waiting for
+                # its delegates holds no slot, so nested delegation never deadlocks on it.
+                if not slots.try_acquire():
+                    await slots.acquire()
                 try:
-                    # max_parallel_agents bounds agents working at once; an agent waiting for
-                    # its delegates holds no slot, so nested delegation never deadlocks on it.
-                    await self._agents_sem.acquire()
-                    try:
-                        return await self.steps.run(
-                            key if pause == 0 else f"{key}/retry/{pause}", "model",
-                            functools.partial(self.provider.create, request),
-                            encode_response, decode_response)
-                    finally:
-                        self._agents_sem.release()
-                except ProviderError as exc:
-                    if not overload.is_overload(exc) or not await self._pause(
-                            frame, request.model, exc, turn, pause + 1):
-                        raise
-            raise AssertionError("unreachable: the last pause refuses")  # pragma: no cover
-        finally:
-            overload.RETRY_NOTICE.reset(notice)
+                    return await self.steps.run(
+                        key if pause == 0 else f"{key}/retry/{pause}", "model",
+                        functools.partial(self.provider.create, request),
+                        encode_response, decode_response)
+                finally:
+                    slots.release()
+            except ProviderError as exc:
+                if not overload.is_overload(exc) or not await self._pause(
+                        frame, request.model, exc, turn, pause + 1):
+                    raise
+        raise AssertionError("unreachable: the last pause refuses")  # pragma: no cover
 
-    def _retrying(self, frame: _Frame, request: ModelRequest, wait: overload.RetryWait) -> None:
-        self.emit(ev.ModelRetrying, agent=frame.agent.id, model=request.model,
+    def _retrying(self, frame: _Frame, model_id: str, wait: overload.RetryWait) -> None:
+        self.emit(ev.ModelRetrying, agent=frame.agent.id, model=model_id,
                   attempt=wait.attempt, status=wait.status, wait_s=wait.wait_s,
                   asked_s=wait.asked_s, capped=wait.capped)
 
@@ -444,14 +480,20 @@ class Run:
         frame.rounds[callee_id] = rounds
         task = str(arguments.get("task", ""))
         child = _Frame(callee, self.index.plan(callee), f"{frame.name}/{callee_id}@{call_id}",
-                       frame.depth + 1, frame.agent.id)
-        if frame.delegations is None:
-            frame.delegations = Slots(frame.plan.parallel)
-        async with frame.delegations:
+                       frame.depth + 1, frame.agent.id, cover=frame.cover)
+        slots = frame.delegations  # None: this reply cannot exceed max_parallel_delegations
+        if slots is None and frame.plan.parallel < 1:  # refused as before: Slots raises
+            slots = frame.delegations = Slots(frame.plan.parallel)
+        if slots is not None and not slots.try_acquire():
+            await slots.acquire()
+        try:
             if self.listeners:
                 self.emit(ev.Delegated, caller=frame.agent.id, callee=callee_id,
                           frame=child.name, call_id=call_id, message=self.redactor(task))
             output = await self._run_agent(child, task)
+        finally:
+            if slots is not None:
+                slots.release()
         return ToolResult(output or "(no answer)")
 
     async def _escalate(self, frame: _Frame, human_id: str, call_id: str,

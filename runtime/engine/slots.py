@@ -3,7 +3,8 @@
 `asyncio.Semaphore` does the same job but costs several Python calls per
 acquire even when a slot is free (its `locked()` scans the waiters). `Slots`
 takes a free slot with one comparison and no await; only a full limiter
-creates a future. A released slot goes straight to the oldest waiter (FIFO,
+creates a future, and `try_acquire()` lets a caller skip even the coroutine
+when a slot is free. A released slot goes straight to the oldest waiter (FIFO,
 no barging), and a waiter cancelled after it was handed a slot passes it on,
 so a slot is never lost.
 """
@@ -22,6 +23,14 @@ class Slots:
             raise ValueError("a limiter needs at least one slot")
         self.free = size
         self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def try_acquire(self) -> bool:
+        """Take a free slot without waiting; False when the caller must `await acquire()`
+        (no slot free, or others are already queued: no barging)."""
+        if self.free > 0 and not self._waiters:
+            self.free -= 1
+            return True
+        return False
 
     async def acquire(self) -> None:
         if self.free > 0 and not self._waiters:

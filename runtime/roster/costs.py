@@ -63,7 +63,12 @@ def call_cost(model: ModelInfo, usage: Usage) -> float:
     tokens) exceeds its threshold, every token of the request, output included,
     is billed at the band's rates.
     """
-    p = prices_for(model, usage.prompt_tokens)
+    return billed(usage, prices_for(model, usage.prompt_tokens))
+
+
+def billed(usage: Usage, p: Prices) -> float:
+    """The cost of `usage` at the rates of one price band, in USD (`call_cost` once the
+    band is chosen; the engine calls it directly with a band it looked up once)."""
     total = (
         usage.input_tokens * p.input
         + usage.output_tokens * p.output
