@@ -1,6 +1,7 @@
 """Scale-out (issue #9): pool throughput by worker count, and the PostgreSQL journal per step.
 
     python -m bench.bench_scale [--runs 200] [--workers 1,2,4] [--delay 0.2]
+                                [--concurrency 16] [--bound-concurrency 2] [--bound-runs 80]
 
 Needs a PostgreSQL server: `ROSTER_TEST_PG_URL` (eval "$(bash .ci/postgres.sh)").
 
@@ -11,6 +12,16 @@ Needs a PostgreSQL server: `ROSTER_TEST_PG_URL` (eval "$(bash .ci/postgres.sh)")
   so at least 400 ms of model time). Wall time from the first submit to the
   last run finished; runs/s, and the ratio to one worker measured in the same
   process. The clock includes submitting and queueing, as a user would see it.
+  Beside the runs/s: the workers' CPU per run (from /proc, counted from the first
+  submit, so the idle polling during the run is included), each worker's CPU to
+  start (Python, DBOS launch, the warm-up import of the SDK: not charged to the
+  runs, so reported here) and an idle worker's CPU per second.
+- **Throughput, latency-bound**: the same with `--bound-concurrency` (2) runs at
+  once per worker and `--bound-runs` (80) runs, so one worker's capacity (its
+  concurrency over the model latency, about 4 runs/s) is the limit rather than
+  the two shared cores. This shows whether the pool scales when each worker is
+  the bottleneck, as on separate machines; it is reported beside the CPU-bound
+  measurement above, never instead of it.
 - **Journal per step**: the durable step runner's cost per no-op step (its
   `started` and `completed` records, one transaction each) on PostgreSQL, on
   the default SQLite file, and the in-memory runner as the baseline; batches of
@@ -42,15 +53,25 @@ from tests.runtime.scale.support import PG_ENV, Pool, fresh_database, script_tur
 BATCH = 50
 
 
-def throughput(workers: int, runs: int, delay: float, pg: str) -> dict[str, float]:
+def throughput(workers: int, runs: int, delay: float, pg: str,
+               concurrency: int = 16) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp, MessagesServer() as server:
         script_turns(server, delay)
         pool = Pool(Path(tmp), fresh_database(pg), server, make_anthropic_key())
         try:
             for n in range(workers):
-                pool.start_worker(f"w{n}", concurrency=16)
-            time.sleep(4)  # every worker is up and listening
+                pool.start_worker(f"w{n}", concurrency=concurrency)
+            deadline = time.monotonic() + 120
+            while not all("serving" in pool.worker_log(f"w{n}") for n in range(workers)):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the workers did not start")
+                time.sleep(0.1)
+            startup_cpu = pool.cpu_seconds()
+            time.sleep(2)  # every worker is up and listening
+            quiet = pool.cpu_seconds()
+            time.sleep(3)
             idle_cpu = pool.cpu_seconds()
+            idle_rate = (idle_cpu - quiet) / 3 / workers
             began = time.perf_counter()
             ids = pool.submit_many([f"task {n}" for n in range(runs)])
             found = pool.wait_terminal(ids, 900)
@@ -59,9 +80,10 @@ def throughput(workers: int, runs: int, delay: float, pg: str) -> dict[str, floa
             cpu = pool.cpu_seconds() - idle_cpu
         finally:
             pool.stop_all()
-    return {"workers": workers, "runs": runs, "completed": done, "wall_s": wall,
-            "runs_per_s": done / wall, "worker_cpu_s_per_run": cpu / max(done, 1),
-            "load_avg": os.getloadavg()[0]}
+    return {"workers": workers, "concurrency": concurrency, "runs": runs, "completed": done,
+            "wall_s": wall, "runs_per_s": done / wall, "worker_cpu_s_per_run": cpu / max(done, 1),
+            "startup_cpu_s_per_worker": startup_cpu / workers,
+            "idle_cpu_ms_per_s_per_worker": idle_rate * 1000, "load_avg": os.getloadavg()[0]}
 
 
 async def _steps(runner: Any, prefix: str) -> None:
@@ -102,34 +124,53 @@ def journal_step(url: str | None) -> h.Stats:
     return h.summarize(wall, cpu)
 
 
+def report(title: str, results: list[dict[str, float]]) -> None:
+    base = results[0]["runs_per_s"]
+    print(title)
+    for r in results:
+        print(f"  {r['workers']} worker(s): {r['completed']}/{r['runs']} completed in "
+              f"{r['wall_s']:.1f} s = {r['runs_per_s']:.1f} runs/s "
+              f"({r['runs_per_s'] / base:.2f}× one worker); workers' CPU "
+              f"{r['worker_cpu_s_per_run'] * 1000:.0f} ms per run, to start "
+              f"{r['startup_cpu_s_per_worker']:.2f} s each, idle "
+              f"{r['idle_cpu_ms_per_s_per_worker']:.0f} ms/s each; load average "
+              f"{r['load_avg']:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--delay", type=float, default=0.2)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--bound-concurrency", type=int, default=2)
+    parser.add_argument("--bound-runs", type=int, default=80)
+    parser.add_argument("--skip-journal", action="store_true")
     args = parser.parse_args()
     pg = os.environ.get(PG_ENV)
     if not pg:
         raise SystemExit(f"set {PG_ENV} (eval \"$(bash .ci/postgres.sh)\")")
-    memory = journal_step(None)
-    with tempfile.TemporaryDirectory() as tmp:
-        sqlite = journal_step(f"sqlite:///{tmp}/runs.db")
-    postgres = journal_step(fresh_database(pg))
-    print(h.format_table(f"Journal per step ({BATCH}-step batches)", [
-        h.Row("PostgreSQL journal", postgres),
-        h.Row("SQLite journal (default)", sqlite, ours=postgres),
-        h.Row("in-memory runner", memory, ours=postgres)]))
-    results = [throughput(int(w), args.runs, args.delay, pg) for w in args.workers.split(",")]
-    base = results[0]["runs_per_s"]
-    print(f"Throughput: {args.runs} runs, model delay {args.delay * 1000:.0f} ms")
-    for r in results:
-        print(f"  {r['workers']} worker(s): {r['completed']}/{r['runs']} completed in "
-              f"{r['wall_s']:.1f} s = {r['runs_per_s']:.1f} runs/s "
-              f"({r['runs_per_s'] / base:.2f}× one worker); workers' CPU "
-              f"{r['worker_cpu_s_per_run'] * 1000:.0f} ms per run, load average "
-              f"{r['load_avg']:.1f}")
-    path = h.write_results("scale", {"throughput": results, "journal_step_ms": {
-        "postgresql": postgres, "sqlite": sqlite, "memory": memory}})
+    steps: dict[str, h.Stats] = {}
+    if not args.skip_journal:
+        steps["memory"] = journal_step(None)
+        with tempfile.TemporaryDirectory() as tmp:
+            steps["sqlite"] = journal_step(f"sqlite:///{tmp}/runs.db")
+        steps["postgresql"] = journal_step(fresh_database(pg))
+        print(h.format_table(f"Journal per step ({BATCH}-step batches)", [
+            h.Row("PostgreSQL journal", steps["postgresql"]),
+            h.Row("SQLite journal (default)", steps["sqlite"], ours=steps["postgresql"]),
+            h.Row("in-memory runner", steps["memory"], ours=steps["postgresql"])]))
+    counts = [int(w) for w in args.workers.split(",")]
+    results = [throughput(w, args.runs, args.delay, pg, args.concurrency) for w in counts]
+    report(f"Throughput, CPU-bound: {args.runs} runs, model delay {args.delay * 1000:.0f} ms, "
+           f"concurrency {args.concurrency} per worker", results)
+    bound = [throughput(w, args.bound_runs, args.delay, pg, args.bound_concurrency)
+             for w in counts] if args.bound_concurrency else []
+    if bound:
+        report(f"Throughput, latency-bound: {args.bound_runs} runs, concurrency "
+               f"{args.bound_concurrency} per worker", bound)
+    path = h.write_results("scale", {"throughput": results, "throughput_latency_bound": bound,
+                                     "journal_step_ms": steps})
     print(f"results: {path}")
 
 

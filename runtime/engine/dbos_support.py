@@ -35,6 +35,9 @@ APP_VERSION = "roster-journal-1"
 WORKFLOW_NAME = "roster.run"
 RUN_QUEUE = "roster-runs"  # the shared queue `roster submit` fills and workers drain
 QUEUE_POLL_S = 0.2
+# A process's own queue only ever holds runs `roster runs resume` put there: polling it as
+# often as the shared run queue made it most of an idle worker's database traffic.
+OWN_QUEUE_POLL_S = 1.0
 NOTIFY_POLL_S = 0.1  # SQLite has no LISTEN/NOTIFY: how often messages and events are polled
 # DBOS 3.4 on PostgreSQL wakes a waiting recv() for messages sent from *another* process only
 # at its fallback re-check (60 s by default): permits are released across processes, so
@@ -148,7 +151,7 @@ async def open_queue() -> None:
     from dbos import DBOS
 
     assert _queue is not None
-    await DBOS.register_queue_async(_queue, polling_interval_sec=QUEUE_POLL_S)
+    await DBOS.register_queue_async(_queue, polling_interval_sec=OWN_QUEUE_POLL_S)
 
 
 async def open_run_queue(worker_concurrency: int | None) -> None:

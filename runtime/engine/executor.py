@@ -141,12 +141,29 @@ class MailboxChannel:
                 await asyncio.wait_for(self._wake.wait(), MAILBOX_POLL_S)
 
 
+@dataclass(frozen=True, slots=True)
+class RosterFacts:
+    """A stored roster, parsed, and what every run of it needs worked out once."""
+
+    content: RosterContent
+    content_hash: str
+    audited: frozenset[str]
+    human_for: Mapping[str, str]
+
+
 class RunBuilder:
-    """Records new runs and builds the `Run` for an attempt from the journal (no DBOS)."""
+    """Records new runs and builds the `Run` for an attempt from the journal (no DBOS).
+
+    A worker runs the same few rosters many times: each stored roster text is parsed (and
+    hashed, and its audited tools and escalation humans worked out) once per builder, not
+    once per run; the parsed content is immutable, and a changed text is a new entry."""
+
+    CACHE_ENTRIES = 64
 
     def __init__(self, journal: Journal, factories: RunFactories) -> None:
         self.journal, self.factories = journal, factories
         self.wakes: dict[str, asyncio.Event] = {}
+        self._facts: dict[str, RosterFacts] = {}  # by stored roster text
 
     def create(self, spec: RunSpec) -> str:
         from runtime.roster.io import content_hash, dumps, load_roster
@@ -165,18 +182,39 @@ class RunBuilder:
         return run_id
 
     def content(self, run_id: str) -> RosterContent:
-        return stored_content(self.journal, run_id)
+        return self.facts(run_id)[1].content
+
+    def facts(self, run_id: str) -> tuple[RunSummary, RosterFacts, str]:
+        """The run's record, its roster (parsed once per text), and its task."""
+        from runtime.roster.io import content_hash, load_roster, loads
+
+        found = self.journal.run_and_roster(run_id)
+        if found is None:
+            raise ResumeError(f"no run {run_id}")
+        record, text = found
+        path, task = record.roster_path, record.task
+        facts = self._facts.get(text) if text is not None else None
+        if facts is None:
+            content = loads(text).content if text is not None else load_roster(str(path)).content
+            facts = RosterFacts(content, content_hash(content), audited_tools(content),
+                                first_humans(content))
+            if text is not None:
+                if len(self._facts) >= self.CACHE_ENTRIES:
+                    self._facts.clear()
+                self._facts[text] = facts
+        if facts.content_hash != record.content_hash:
+            raise ResumeError(f"the roster {path or ''} changed since run {run_id} started")
+        return record, facts, task
 
     def build(self, run_id: str, executor_id: str, *,
-              gate: Callable[[Provider, RosterContent], Provider] | None = None) -> Run:
-        """The `Run` for a new attempt; `gate` wraps its provider (per-model queues)."""
+              gate: Callable[[Provider, RosterContent], Provider] | None = None,
+              facts: tuple[RunSummary, RosterFacts, str] | None = None) -> Run:
+        """The `Run` for a new attempt; `gate` wraps its provider (per-model queues);
+        `facts` as `facts(run_id)` returned them, if the caller has them already."""
         from runtime.engine.journal import JournalStepRunner
 
-        record = self.journal.get_run(run_id)
-        if record is None:
-            raise ResumeError(f"no run {run_id}")
-        content = self.content(run_id)
-        _, _, task = self.journal.run_source(run_id)
+        record, roster, task = facts or self.facts(run_id)
+        content = roster.content
         secrets = tuple(self.factories.secrets(content))
         attempt = self.journal.begin_attempt(run_id, executor_id, socket.gethostname(),
                                              os.getpid())
@@ -184,7 +222,7 @@ class RunBuilder:
         channel = MailboxChannel(self.factories.approvals(record), self.journal, run_id, wake)
         steps = JournalStepRunner(self.journal, run_id, attempt=attempt,
                                   redactor=Redactor(secrets), approvals=channel,
-                                  audited=audited_tools(content), human_for=first_humans(content))
+                                  audited=roster.audited, human_for=roster.human_for)
         config = RunConfig(task=task, entry=record.entry, max_usd=record.max_usd,
                            unattended=record.unattended, run_id=run_id, secrets=secrets)
         provider = self.factories.provider(content)
@@ -342,8 +380,9 @@ class LocalExecutor:
                 done.set_result(finished)
             return finished
         try:
-            limits = await self._model_queues(run_id)
-            run = self._builder.build(run_id, self.executor_id,
+            facts = self._builder.facts(run_id)
+            limits = await self._model_queues(facts[1].content)
+            run = self._builder.build(run_id, self.executor_id, facts=facts,
                                       gate=lambda p, _: GatedProvider(p, limits) if limits else p)
         except Exception as exc:  # the run cannot even be built: it fails, with the reason
             self.journal.fail_run(run_id, failure_reason(exc))
@@ -377,21 +416,23 @@ class LocalExecutor:
                 return record.status if record is not None else "failed"
             await asyncio.sleep(HEARTBEAT_S)
 
-    async def _model_queues(self, run_id: str) -> dict[str, ModelLimit]:
+    async def _model_queues(self, content: RosterContent) -> dict[str, ModelLimit]:
         """The roster's per-model limits, with their DBOS queues registered."""
         from runtime.scale.limits import parse_limits
         from runtime.scale.permits import ensure_queues
 
-        limits = parse_limits(self.content(run_id))
+        limits = parse_limits(content)
         await ensure_queues(limits)
         return limits
 
     async def _watch(self, run_id: str, run: Run) -> None:
-        """Heartbeat (so `resume` elsewhere can tell a live run) and honour remote cancels."""
+        """Heartbeat (so `resume` elsewhere can tell a live run) and honour remote cancels.
+        The claim and the attempt's start have just stamped the heartbeat, so the first
+        beat is one interval later (a short run never needs one)."""
         while True:
+            await asyncio.sleep(HEARTBEAT_S)
             if self.journal.heartbeat(run_id):
                 run.kill("cancelled")
-            await asyncio.sleep(HEARTBEAT_S)
 
     async def list(self, limit: int = 20) -> Sequence[RunSummary]:
         return self.journal.list_runs(limit)

@@ -3,9 +3,10 @@
 `Journal` owns the tables people read (runs, steps, model_calls, tool_calls,
 approvals, audit, events, signals) through SQLAlchemy Core, so the same SQL
 runs on the default SQLite file and on PostgreSQL. A run's writes go through
-the journal's `JournalWriter` (journal_writer.py): one background thread that
-commits whatever is queued in one transaction (group commit, WAL with
-synchronous=NORMAL; FULL for the record written before a tool runs). A step
+the journal's `JournalWriter` (journal_writer.py), which commits whatever is
+queued in one transaction (group commit; on SQLite inline on the caller's thread
+when idle, WAL with synchronous=NORMAL, FULL on the writer thread for the record
+written before a tool runs; on PostgreSQL on the writer thread). A step
 is done only once its record is committed; events and the readable tables
 ride along in the same transactions without the run waiting for them. `JournalStepRunner` is the
 engine's `StepRunner` for real runs and keys every step by (run id, the
@@ -19,6 +20,9 @@ silent re-run); an approval pending at the crash is asked again under the
 same request id with what is left of its timeout. Its `on_event` method is
 the listener that stores the event stream and fills the readable tables,
 marking events a resumed run merely replays. Everything stored is redacted.
+The table definitions are in journal_tables.py, the readable-table rows that go
+with an event in journal_readable.py, the hot statements' driver path in
+journal_sql.py and the one-pass event encoding in journal_json.py.
 """
 
 from __future__ import annotations
@@ -36,6 +40,20 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from runtime.engine import events as ev
+from runtime.engine.journal_json import redacted_plain
+from runtime.engine.journal_readable import readable_write
+from runtime.engine.journal_sql import DriverStatements
+from runtime.engine.journal_tables import _md as tables_md
+from runtime.engine.journal_tables import (
+    approvals,
+    audit,
+    events,
+    model_calls,
+    runs,
+    signals,
+    steps,
+    tool_calls,
+)
 from runtime.engine.journal_writer import JournalWriter
 from runtime.engine.protocols import ApprovalChannel, ApprovalDecision, ApprovalRequest
 from runtime.engine.redact import Redactor
@@ -44,65 +62,18 @@ from runtime.engine.steps import DuplicateStep
 T = TypeVar("T")
 CRASH_NOTE = ("the tool may or may not have completed before the crash; it was not run again. "
               "Check its effect before retrying.")
-MAX_OUTPUT = 4000
 
-_md = sa.MetaData()
-_S, _T, _F, _I = sa.String(200), sa.Text(), sa.Float(), sa.Integer()
-runs = sa.Table(
-    "runs", _md, sa.Column("id", sa.String(64), primary_key=True),
-    *(sa.Column(n, _S) for n in ("roster_name", "content_hash", "entry", "status", "executor",
-                                 "host")),
-    *(sa.Column(n, _T) for n in ("roster_path", "roster_text", "task", "error", "output")),
-    *(sa.Column(n, _F) for n in ("max_usd", "started_at", "finished_at", "heartbeat_at",
-                                 "cost_usd")),
-    *(sa.Column(n, _I, nullable=False, server_default="0")
-      for n in ("unattended", "input_tokens", "output_tokens", "model_calls", "attempts", "pid",
-                "cancel_requested")))
-steps = sa.Table(
-    "steps", _md, sa.Column("run_id", sa.String(64), primary_key=True),
-    sa.Column("key", sa.String(500), primary_key=True), sa.Column("kind", _S),
-    sa.Column("status", _S), sa.Column("result_json", _T), sa.Column("attempts", _I),
-    sa.Column("started_at", _F), sa.Column("finished_at", _F))
-model_calls = sa.Table(
-    "model_calls", _md, sa.Column("run_id", sa.String(64), primary_key=True),
-    sa.Column("key", sa.String(500), primary_key=True),
-    *(sa.Column(n, _S) for n in ("agent", "model", "stop_reason")), sa.Column("frame", _T),
-    *(sa.Column(n, _I) for n in ("turn", "input_tokens", "output_tokens",
-                                 "cache_write_5m_tokens", "cache_write_1h_tokens",
-                                 "cache_read_tokens", "retries")),
-    *(sa.Column(n, _F) for n in ("cost_usd", "duration_s", "at")))
-tool_calls = sa.Table(
-    "tool_calls", _md, sa.Column("run_id", sa.String(64), primary_key=True),
-    sa.Column("call_id", sa.String(200), primary_key=True),
-    *(sa.Column(n, _S) for n in ("agent", "tool", "status")),
-    *(sa.Column(n, _T) for n in ("key", "frame", "arguments_json", "output")),
-    sa.Column("ok", sa.Boolean), sa.Column("started_at", _F), sa.Column("finished_at", _F))
-approvals = sa.Table(
-    "approvals", _md, sa.Column("run_id", sa.String(64), primary_key=True),
-    sa.Column("request_id", sa.String(300), primary_key=True),
-    *(sa.Column(n, _S) for n in ("agent", "human", "tool", "risk", "decision", "by")),
-    *(sa.Column(n, _T) for n in ("arguments_json", "reason", "note")),
-    *(sa.Column(n, _F) for n in ("timeout_s", "asked_at", "answered_at")))
-audit = sa.Table(
-    "audit", _md, sa.Column("id", _I, primary_key=True, autoincrement=True),
-    sa.Column("run_id", sa.String(64), index=True), sa.Column("key", _T),
-    *(sa.Column(n, _S) for n in ("agent", "tool")),
-    sa.Column("arguments_json", _T), sa.Column("at", _F))
-events = sa.Table(
-    "events", _md, sa.Column("run_id", sa.String(64), primary_key=True),
-    sa.Column("attempt", _I, primary_key=True), sa.Column("seq", _I, primary_key=True),
-    sa.Column("type", _S), sa.Column("replayed", sa.Boolean), sa.Column("json", _T))
-signals = sa.Table(
-    "signals", _md, sa.Column("id", _I, primary_key=True, autoincrement=True),
-    sa.Column("run_id", sa.String(64), index=True), sa.Column("request_id", sa.String(300)),
-    sa.Column("payload_json", _T), sa.Column("at", _F), sa.Column("consumed_at", _F))
-
+_md = tables_md  # the journal's metadata, for migrations
 
 _FINISH_STEP = steps.update().where(
     steps.c.run_id == sa.bindparam("rid"), steps.c.key == sa.bindparam("k")).values(
     status=sa.bindparam("status"), result_json=sa.bindparam("result_json"),
     finished_at=sa.bindparam("finished_at"))
 _INSERT_EVENT = events.insert()
+_INSERT_AUDIT = audit.insert()
+_RESET_STEP = steps.update().where(
+    steps.c.run_id == sa.bindparam("rid"), steps.c.key == sa.bindparam("k")).values(
+    status="started", attempts=sa.bindparam("attempts"), result_json=None)
 
 
 def engine_url(url: str) -> str:
@@ -170,6 +141,7 @@ class Journal:
         # other use of the database; they create the tables of a fresh one
         self.schema = prepare_journal(engine_url(url), owner=self.engine)
         self.writer = JournalWriter(self.engine)
+        self.sql = DriverStatements(self.engine.dialect)  # the hot statements, on the driver
         self._ignoring: dict[str, sa.Executable] = {}  # compiled once, reused with parameters
 
     def close(self) -> None:
@@ -190,7 +162,7 @@ class Journal:
             else:
                 from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
             statement = self._ignoring[table.name] = insert(table).on_conflict_do_nothing()
-        conn.execute(statement, values)
+        self.sql.execute(conn, statement, values)
 
     # ---------------------------------------------------------------- runs
 
@@ -246,21 +218,32 @@ class Journal:
     def list_runs(self, limit: int = 20) -> list[RunSummary]:
         return self._summaries(sa.true(), limit)
 
+    def run_and_roster(self, run_id: str) -> tuple[RunSummary, str | None] | None:
+        """The run's record and the roster text it was started with (None if it was not
+        stored), in one read: what an executor needs to start an attempt."""
+        found = self._records(runs.c.id == run_id, 1, runs.c.roster_text)
+        return (found[0][0], found[0][1][0]) if found else None
+
     def _summaries(self, where: Any, limit: int) -> list[RunSummary]:
+        return [summary for summary, _ in self._records(where, limit)]
+
+    def _records(self, where: Any, limit: int, *extra: Any
+                 ) -> list[tuple[RunSummary, tuple[Any, ...]]]:
+        """(summary, values of the `extra` columns) of the runs matching `where`."""
         names = [f.name for f in dataclasses.fields(RunSummary)]
-        query = (sa.select(*(runs.c[n] for n in names)).where(where)
+        query = (sa.select(*(runs.c[n] for n in names), *extra).where(where)
                  .order_by(runs.c.started_at.desc().nulls_last(), runs.c.id).limit(limit))
         with self._tx() as conn:
             rows = conn.execute(query).all()
         out = []
         for row in rows:
-            data = dict(zip(names, row, strict=True))
+            data = dict(zip(names, row[:len(names)], strict=True))
             for name in ("cost_usd",):
                 data[name] = data[name] or 0.0
             for name in ("task", "error", "output", "roster_name", "content_hash"):
                 data[name] = data[name] or ""
             data["unattended"] = bool(data["unattended"])
-            out.append(RunSummary(**data))
+            out.append((RunSummary(**data), tuple(row[len(names):])))
         return out
 
     # ---------------------------------------------------------------- steps and signals
@@ -290,12 +273,13 @@ class Journal:
 
         def write(conn: sa.Connection) -> None:
             if audit_row is not None:
-                conn.execute(audit.insert().values(run_id=run_id, key=key, at=now, **audit_row))
+                self.sql.execute(conn, _INSERT_AUDIT,
+                                 {"run_id": run_id, "key": key, "at": now, **audit_row})
             self.insert_ignore(conn, steps, run_id=run_id, key=key, kind=kind,
                                status="started", attempts=attempts, started_at=now)
             if reset:  # a step seen by an earlier attempt: reset its row
-                conn.execute(steps.update().where(steps.c.run_id == run_id, steps.c.key == key)
-                             .values(status="started", attempts=attempts, result_json=None))
+                self.sql.execute(conn, _RESET_STEP,
+                                 {"rid": run_id, "k": key, "attempts": attempts})
         return write
 
     def finished_write(self, run_id: str, key: str, status: str,
@@ -303,8 +287,8 @@ class Journal:
         now, text = time.time(), dumps(result)
 
         def write(conn: sa.Connection) -> None:
-            conn.execute(_FINISH_STEP, {"rid": run_id, "k": key, "status": status,
-                                        "result_json": text, "finished_at": now})
+            self.sql.execute(conn, _FINISH_STEP, {"rid": run_id, "k": key, "status": status,
+                                                  "result_json": text, "finished_at": now})
         return write
 
     def post_signal(self, run_id: str, request_id: str, payload: Mapping[str, Any]) -> None:
@@ -344,9 +328,9 @@ class Journal:
                     extra: Callable[[sa.Connection], None] | None
                     ) -> Callable[[sa.Connection], None]:
         def write(conn: sa.Connection) -> None:
-            conn.execute(_INSERT_EVENT, {"run_id": run_id, "attempt": attempt, "seq": event.seq,
-                                         "type": type(event).__name__, "replayed": replayed,
-                                         "json": dumps(data)})
+            self.sql.execute(conn, _INSERT_EVENT, {
+                "run_id": run_id, "attempt": attempt, "seq": event.seq,
+                "type": type(event).__name__, "replayed": replayed, "json": dumps(data)})
             if extra is not None:
                 extra(conn)
         return write
@@ -537,62 +521,23 @@ class JournalStepRunner:
 
     def _store(self, event: ev.EngineEvent, kind: str, replayed: bool,
                conn: sa.Connection) -> None:
-        data: dict[str, Any] = self.redactor.value(json.loads(dumps(_fields(event))))
-        self.journal.event_write(self.run_id, self.attempt, event, data, replayed,
-                                 None if replayed else self._tables(kind, data))(conn)
-
-    def _tables(self, kind: str, d: dict[str, Any]) -> Callable[[sa.Connection], None] | None:
-        """The readable-table write that goes with a (not replayed) event, in its transaction."""
-        rid, at, call_id, request_id = self.run_id, d["at"], d.get("call_id"), d.get("request_id")
-        if kind == "ModelCalled":
-            return self._upsert(model_calls, {"key": f"{d['frame']}/model/{d['turn']}"}, {
-                **{n: d[n] for n in ("agent", "frame", "model", "turn", "cost_usd", "at",
-                                     "stop_reason", "retries", "duration_s")}, **d["usage"]})
-        if kind in ("ToolCalled", "ToolDenied"):
-            denied = kind == "ToolDenied"
-            return self._upsert(tool_calls, {"call_id": call_id}, {
-                "agent": d["agent"], "frame": d["frame"], "tool": d["tool"], "started_at": at,
-                "key": f"{d['frame']}/tool/{call_id}", "status": "denied" if denied else "called",
-                "arguments_json": dumps(d.get("arguments", {})), "ok": False if denied else None,
-                "output": d.get("reason")})
-        if kind == "ToolFinished":
-            return self._upsert(tool_calls, {"call_id": call_id}, {}, {
-                "status": "finished", "ok": d["ok"], "output": d["output"][:MAX_OUTPUT],
-                "finished_at": at})
-        if kind == "ApprovalRequested":
-            return self._upsert(approvals, {"request_id": request_id}, {
-                **{n: d[n] for n in ("agent", "human", "tool", "risk", "reason", "timeout_s")},
-                "arguments_json": dumps(d["arguments"]), "asked_at": at})
-        if kind == "ApprovalAnswered":
-            return self._upsert(approvals, {"request_id": request_id}, {}, {
-                "decision": d["decision"], "by": d["by"], "note": d["note"], "answered_at": at})
-        if kind == "RunFinished":
-            values = {"status": d["status"], "output": d["output"], "error": d["error"],
-                      "cost_usd": d["cost_usd"], "model_calls": d["model_calls"],
-                      "finished_at": at, "input_tokens": d["usage"]["input_tokens"],
-                      "output_tokens": d["usage"]["output_tokens"]}
-            return lambda c: _execute(c, runs.update().where(runs.c.id == rid).values(**values))
-        return None
-
-    def _upsert(self, table: sa.Table, keys: dict[str, Any], insert: dict[str, Any],
-                update: dict[str, Any] | None = None) -> Callable[[sa.Connection], None]:
-        """Insert unless present (a resumed run re-emits), then apply `update` if given."""
-        def write(conn: sa.Connection) -> None:
-            self.journal.insert_ignore(conn, table, run_id=self.run_id, **insert, **keys)
-            if update:
-                _execute(conn, table.update().where(
-                    table.c.run_id == self.run_id, *(table.c[k] == v for k, v in keys.items()))
-                    .values(**update))
-        return write
+        data: dict[str, Any] = redacted_plain(_fields(event), self.redactor, dumps)
+        self.journal.event_write(
+            self.run_id, self.attempt, event, data, replayed,
+            None if replayed else readable_write(self.journal, self.run_id, kind, data))(conn)
 
 
-def _execute(conn: sa.Connection, statement: sa.Executable) -> None:
-    conn.execute(statement)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _fields(event: ev.EngineEvent) -> dict[str, Any]:
-    return {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    kind = type(event)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(event))
+    return {name: getattr(event, name) for name in names}
 
 
 __all__ = ["CRASH_NOTE", "Journal", "JournalStepRunner", "RunSummary", "StepFailed",
-           "StepRecord"]
+           "StepRecord", "approvals", "audit", "events", "model_calls", "runs", "signals",
+           "steps", "tool_calls"]

@@ -1,10 +1,13 @@
-"""Group commit: the journal's writer thread and what "a step is done" means with it.
+"""Group commit: the journal's writer and what "a step is done" means with it.
 
 Real SQLite files in the test's temporary directory; the writer's thread is
 real too. A durable write returns only once it is committed (another
 connection sees it), writes queued together share one transaction, a bad
 write loses nothing else, and a run's completed step is on disk before the
-engine moves on.
+engine moves on. The contract tests run in both of the writer's modes: inline
+(SQLite's default: an awaited write is committed on the caller's thread when
+no commit is in progress) and thread (PostgreSQL's: the writer thread commits
+everything and wakes each waiting loop once per batch).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import sqlalchemy as sa
 
 from runtime.engine import journal as jn
 from runtime.engine.approvals import DenyChannel
-from runtime.engine.journal_writer import JournalWriteError
+from runtime.engine.journal_writer import CHECKPOINT_EVERY, LINGER_S, JournalWriteError
 from runtime.engine.protocols import ModelRequest, ModelResponse
 from runtime.engine.redact import Redactor
 from runtime.engine.run import Run, RunConfig
@@ -39,9 +42,10 @@ agents:
 table = sa.Table("t", sa.MetaData(), sa.Column("k", sa.Integer, primary_key=True))
 
 
-@pytest.fixture
-def journal(tmp_path: Path) -> Any:
+@pytest.fixture(params=[True, False], ids=["inline", "thread"])
+def journal(tmp_path: Path, request: pytest.FixtureRequest) -> Any:
     store = jn.Journal(f"sqlite:///{tmp_path / 'runs.db'}")
+    store.writer.inline = request.param
     table.create(store.engine)
     yield store
     store.close()
@@ -146,3 +150,129 @@ def test_a_step_is_committed_before_the_next_one_starts(journal: jn.Journal) -> 
     summary = journal.get_run("r1")  # execute() returns only once the journal has it all
     assert summary is not None and (summary.status, summary.model_calls) == ("completed", 2)
     assert [kind for _, kind, _, _ in journal.stored_events("r1")][-1] == "RunFinished"
+
+
+# ------------------------------------------------------------------ inline mode (SQLite)
+
+@pytest.fixture
+def inline(tmp_path: Path) -> Any:
+    store = jn.Journal(f"sqlite:///{tmp_path / 'runs.db'}")
+    assert store.writer.inline, "SQLite journals commit inline by default"
+    table.create(store.engine)
+    yield store
+    store.close()
+
+
+def test_an_idle_writer_commits_an_awaited_write_on_the_callers_thread(inline: jn.Journal
+                                                                       ) -> None:
+    """No thread hand-off for the common case: the commit costs less than the switch."""
+    committed_on: list[str] = []
+
+    def write(conn: Any) -> None:
+        import threading
+        committed_on.append(threading.current_thread().name)
+        conn.execute(table.insert().values(k=1))
+
+    async def main() -> None:
+        await inline.writer.write(write)
+        assert keys(inline) == [1]
+
+    asyncio.run(main())
+    assert committed_on == ["MainThread"]
+    assert inline.writer.inline_batches == 1
+
+
+def test_posted_writes_ride_along_with_the_next_awaited_write(inline: jn.Journal) -> None:
+    async def main() -> None:
+        for k in range(3):
+            inline.writer.post(insert(k))
+        await inline.writer.write(insert(3))
+        assert keys(inline) == [0, 1, 2, 3]
+
+    asyncio.run(main())
+    assert (inline.writer.batches, inline.writer.writes) == (1, 4)
+
+
+def test_a_posted_write_alone_is_committed_after_the_linger_time(inline: jn.Journal) -> None:
+    """Events of a run waiting on a long model call still reach the journal promptly."""
+    async def main() -> None:
+        inline.writer.post(insert(7))
+        assert keys(inline) == []
+        for _ in range(100):
+            await asyncio.sleep(LINGER_S)
+            if keys(inline) == [7]:
+                return
+        raise AssertionError("the posted write was never committed")
+
+    asyncio.run(main())
+
+
+def test_a_write_before_a_tool_runs_is_committed_with_synchronous_full(
+        inline: jn.Journal) -> None:
+    """The audit and `started` records of a tool survive a power cut: that batch is
+    fsync'd (by the writer thread, so the fsync never blocks the event loop)."""
+    seen: list[tuple[str, int]] = []
+
+    def write(conn: Any) -> None:
+        import threading
+        level = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+        seen.append((threading.current_thread().name, level))
+        conn.execute(table.insert().values(k=9))
+
+    async def main() -> None:
+        await inline.writer.write(write, fsync=True)
+
+    asyncio.run(main())
+    assert seen == [("journal-writer", 2)]  # 2 = FULL
+    assert keys(inline) == [9]
+
+
+def test_the_wal_is_checkpointed_by_the_writer_thread_not_by_commits(
+        inline: jn.Journal) -> None:
+    """A checkpoint fsyncs the database file; the committing connection never runs one
+    itself (auto-checkpoint off), the writer thread does, every CHECKPOINT_EVERY commits."""
+    async def main() -> None:
+        for k in range(CHECKPOINT_EVERY + 5):
+            await inline.writer.write(insert(k))
+        for _ in range(200):
+            if inline.writer.checkpoints:
+                return
+            await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+    assert inline.writer.checkpoints >= 1
+    assert inline.writer.inline_batches == CHECKPOINT_EVERY + 5
+    with inline.writer._commit_lock:
+        conn = inline.writer._conn
+        assert conn is not None
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+
+
+# ------------------------------------------------------------------ thread mode (PostgreSQL)
+
+def test_the_thread_wakes_a_waiting_loop_once_per_batch(tmp_path: Path) -> None:
+    store = jn.Journal(f"sqlite:///{tmp_path / 'runs.db'}")
+    store.writer.inline = False
+    table.create(store.engine)
+    wakes = 0
+
+    async def main() -> None:
+        nonlocal wakes
+        loop = asyncio.get_running_loop()
+        original = loop.call_soon_threadsafe
+
+        def counted(*args: Any, **kw: Any) -> Any:
+            nonlocal wakes
+            wakes += 1
+            return original(*args, **kw)
+
+        loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+        await asyncio.gather(*(store.writer.write(insert(k)) for k in range(100)))
+
+    try:
+        asyncio.run(main())
+        assert keys(store) == list(range(100))
+        assert store.writer.inline_batches == 0
+        assert 1 <= wakes <= store.writer.batches < 100
+    finally:
+        store.close()
