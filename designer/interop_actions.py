@@ -6,7 +6,8 @@ usual "save changes?" question. Exports (Claude Code, CrewAI, the Markdown
 handbook) write what the CLI writes, with the same governance and secret
 refusals. "Compare with Saved" and "Compare with File…" show the semantic
 diff of the current roster against a file. Every dialog goes through a small
-overridable method so tests can answer it.
+overridable method so tests can answer it. The importers, exporters and the
+diff load when their action is first used, not at the designer's start.
 """
 
 from __future__ import annotations
@@ -17,24 +18,15 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from designer.panels.diff_view import DiffDialog
-from runtime.interop.claude_export import export_claude_code, write_files
-from runtime.interop.claude_import import import_claude_code
-from runtime.interop.crewai_export import export_crewai
-from runtime.interop.crewai_import import import_crewai
-from runtime.interop.diff import diff
-from runtime.interop.handbook import handbook
-from runtime.interop.report import ImportReport, InteropError
 from runtime.roster import model as m
-from runtime.roster.atomic import write_atomic
-from runtime.roster.checks.engine import check_roster
 from runtime.roster.errors import RosterLoadError
 from runtime.roster.io import SecretInRosterError, load_roster
 
 if TYPE_CHECKING:
     from designer.main_window import MainWindow
+    from designer.panels.diff_view import DiffDialog
+    from runtime.interop.report import ImportReport
 
-IMPORTERS = {"claude-code": import_claude_code, "crewai": import_crewai}
 LABELS = {"claude-code": "Claude Code", "crewai": "CrewAI"}
 
 
@@ -103,10 +95,15 @@ class InteropActions(QObject):
 
     def import_folder(self, kind: str, folder: Path) -> bool:
         """Import and open as a new, unsaved roster; False when nothing was opened."""
+        from runtime.interop.claude_import import import_claude_code
+        from runtime.interop.crewai_import import import_crewai
+        from runtime.interop.report import InteropError
+
         if not self.window.maybe_save():
             return False
+        importer = import_claude_code if kind == "claude-code" else import_crewai
         try:
-            content, report = IMPORTERS[kind](folder)
+            content, report = importer(folder)
         except InteropError as exc:
             self.show_error(f"Cannot import {LABELS[kind]}", str(exc))
             return False
@@ -124,6 +121,8 @@ class InteropActions(QObject):
     # ------------------------------------------------------------ export
 
     def _allowed(self) -> bool:
+        from runtime.roster.checks.engine import check_roster
+
         errors = [f for f in check_roster(self.window.controller.document.content())
                   if f.blocking]
         return not errors or self.confirm(
@@ -136,6 +135,9 @@ class InteropActions(QObject):
             self.export_folder(kind, folder)
 
     def export_folder(self, kind: str, folder: Path) -> bool:
+        from runtime.interop.claude_export import export_claude_code, write_files
+        from runtime.interop.crewai_export import export_crewai
+
         if not self._allowed():
             return False
         content = self.window.controller.document.content()
@@ -164,6 +166,9 @@ class InteropActions(QObject):
             self.export_handbook(path)
 
     def export_handbook(self, path: Path) -> bool:
+        from runtime.interop.handbook import handbook
+        from runtime.roster.atomic import write_atomic
+
         try:
             write_atomic(path, handbook(self.window.controller.document.content()).encode())
         except OSError as exc:
@@ -188,6 +193,9 @@ class InteropActions(QObject):
 
     def show_diff(self, other: Path) -> DiffDialog | None:
         """Diff from `other` (the older side) to the roster being edited."""
+        from designer.panels.diff_view import DiffDialog
+        from runtime.interop.diff import diff
+
         try:
             old = load_roster(other).content
         except RosterLoadError as exc:

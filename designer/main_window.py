@@ -3,21 +3,22 @@
 It holds no business logic: menu actions call the controller (edits) or the
 file service (open, save, autosave, recovery); panels listen to the
 controller's signals. Window geometry and dock state persist in QSettings,
-never in the roster file.
+never in the roster file. The start builds only what the first window shows:
+the inspector, the oversight and planning panels, the key store and the
+file dialogs are made on first use (window_parts.py, lazy_host.py); the file
+commands live in window_files.py.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QPointF, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
-    QInputDialog,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -28,29 +29,26 @@ from designer.canvas.scene import RosterScene
 from designer.canvas.view import RosterView
 from designer.controller import RosterController
 from designer.files import FileService
-from designer.keys.paste import PasteGuard
 from designer.oversight.presenter import Oversight
-from designer.panels.inspector import InspectorPanel
 from designer.panels.overview import OverviewPanel
 from designer.panels.palette import PalettePanel
 from designer.panels.problems import ProblemsPanel
 from designer.panels.welcome import WelcomePage
 from designer.planning import Planning
 from designer.status import StatusSummary
+from designer.window_files import APP_NAME, FileActions
+from designer.window_parts import LazyParts
 from runtime.roster import edits as e
 from runtime.roster import model as m
 from runtime.roster.catalog import load_catalog
 from runtime.roster.errors import RosterLoadError
-from runtime.roster.io import SecretInRosterError
 from runtime.roster.summary import summarize
-from runtime.secrets.keystore import KeyStore, SessionKeys
 
-APP_NAME = "Agent Roster"
-FILE_FILTER = "Rosters (*.roster.yaml *.yaml *.yml);;All files (*)"
-MAX_RECENT = 10
+if TYPE_CHECKING:  # each Qt class costs its enums on first use: these wait for their action
+    from PySide6.QtGui import QCloseEvent, QShowEvent
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileActions, LazyParts, QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
         self.settings = settings or QSettings()
@@ -65,19 +63,16 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.view)
         self.setCentralWidget(self.stack)
         self.palette = PalettePanel(self)
-        self.inspector = InspectorPanel(self.controller, self.catalog, self)
         self.problems = ProblemsPanel(self)
         self.problems.default_acknowledger = str(self.settings.value("user/name", ""))
         self.overview = OverviewPanel(self.view, self)
         self.status = StatusSummary(self.statusBar())
-        self.key_store = KeyStore()  # no keyring I/O until a worker calls it
-        self.session_keys = SessionKeys()  # keys kept in memory for this run only
-        self.paste_guard = PasteGuard(self, lambda: self.key_store, self.session_keys)
         self._docks: dict[str, QDockWidget] = {}
         self._sized_docks = False
         self._add_dock("palette", "Palette", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock(
-            "inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
+        self._add_dock(  # built when a roster opens (window_parts.py)
+            "inspector", "Inspector", self._make_inspector_host(),
+            Qt.DockWidgetArea.RightDockWidgetArea,
         )
         self._add_dock("overview", "Overview", self.overview, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock(
@@ -237,8 +232,6 @@ class MainWindow(QMainWindow):
         )
         self.files.read_only_changed.connect(lambda read_only: self._update_title())
         self.welcome.template_requested.connect(self.open_template)
-        self.inspector.secret_captured.connect(self.paste_guard.offer)
-        self.paste_guard.finished.connect(self.status.flash)
 
     # ------------------------------------------------------------ state
 
@@ -246,13 +239,18 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._sized_docks and self.settings.value("window/state") is None:
             self._sized_docks = True
-            self.resizeDocks(
-                [self._docks["palette"], self._docks["inspector"]],
-                [210, 360],
-                Qt.Orientation.Horizontal,
-            )
-            self.resizeDocks([self._docks["overview"]], [200], Qt.Orientation.Vertical)
-            self.resizeDocks([self._docks["problems"]], [170], Qt.Orientation.Vertical)
+            self.default_dock_sizes()
+
+    def default_dock_sizes(self) -> None:
+        """The first start's dock sizes (a restored state brings its own). Applied again
+        once the oversight docks have joined their tab groups: their panels are built later,
+        so their placeholders' size hints must not decide the split."""
+        self.resizeDocks(
+            [self._docks["palette"], self._docks["inspector"]], [210, 360],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks([self._docks["overview"]], [200], Qt.Orientation.Vertical)
+        self.resizeDocks([self._docks["problems"]], [170], Qt.Orientation.Vertical)
 
     def _restore_state(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -272,6 +270,7 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _document_replaced(self, document: object) -> None:
+        self.inspector_host.ensure()  # shows the new roster's settings (a no-op once built)
         self.scene.attach(self.controller.document, self.controller.signals)
         self.controller.signals.changed.connect(self._update_status)
         self.stack.setCurrentWidget(self.view)
@@ -301,7 +300,8 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self) -> None:
         self.controller.break_merge()
-        if shiboken6.isValid(self.scene) and shiboken6.isValid(self.inspector):
+        host = self.inspector_host
+        if shiboken6.isValid(self.scene) and shiboken6.isValid(host) and host.built:
             self.inspector.show_selection(self.scene.selected_ids())
 
     # ------------------------------------------------------------ canvas intents
@@ -372,6 +372,8 @@ class MainWindow(QMainWindow):
         if len(ids) != 1:
             self.status.flash("Select one node to rename its id")
             return
+        from PySide6.QtWidgets import QInputDialog
+
         new_id, ok = QInputDialog.getText(self, "Rename id", "New id:", text=ids[0])
         if ok and new_id:
             try:
@@ -384,6 +386,8 @@ class MainWindow(QMainWindow):
         labels = [f"{n.name or n.id} ({n.id})" for n in nodes.values()]
         if not labels:
             return
+        from PySide6.QtWidgets import QInputDialog
+
         choice, ok = QInputDialog.getItem(self, "Find node", "Node:", labels, 0, True)
         if ok and choice:
             for node, label in zip(nodes.values(), labels, strict=True):
@@ -391,114 +395,6 @@ class MainWindow(QMainWindow):
                     self.jump_to(node.id)
                     return
             self.status.flash(f"No node matches {choice!r}")
-
-    # ------------------------------------------------------------ files
-
-    def recent_files(self) -> list[str]:
-        value = self.settings.value("files/recent", [])
-        items = [value] if isinstance(value, str) else list(value or [])
-        return [p for p in items if Path(p).exists()]
-
-    def _remember(self, path: Path) -> None:
-        recent = [str(path), *[p for p in self.recent_files() if p != str(path)]][:MAX_RECENT]
-        self.settings.setValue("files/recent", recent)
-        self._refresh_recent()
-
-    def _refresh_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in self.recent_files():
-            action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda checked=False, p=path: self.open_path(p))
-        self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
-
-    def maybe_save(self) -> bool:
-        """True when it is fine to discard the current document."""
-        if not self.controller.modified:
-            return True
-        answer = QMessageBox.question(
-            self,
-            APP_NAME,
-            "The roster has unsaved changes. Save them?",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
-
-    def open_dialog(self) -> None:
-        start = str(self.controller.path.parent) if self.controller.path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open roster", start, FILE_FILTER)
-        if path:
-            self.open_path(path)
-
-    def open_path(self, path: str | Path) -> bool:
-        if not self.maybe_save():
-            return False
-        try:
-            if not self.files.open(Path(path)):
-                return False
-        except RosterLoadError as exc:
-            QMessageBox.critical(self, "Cannot open roster", str(exc))
-            return False
-        self._remember(Path(path))
-        return True
-
-    def open_template(self, path: str) -> None:
-        """A template opens as a new, unsaved roster."""
-        if not self.maybe_save():
-            return
-        try:
-            from runtime.roster.io import load_roster
-
-            loaded = load_roster(path)
-        except RosterLoadError as exc:
-            QMessageBox.critical(self, "Cannot open template", str(exc))
-            return
-        self.controller.replace_document(loaded.content, None)
-
-    def new_from_template(self) -> None:
-        self.welcome.set_recent(self.recent_files())
-        if self.maybe_save():
-            self.stack.setCurrentWidget(self.welcome)
-
-    def save(self) -> bool:
-        if self.controller.path is None:
-            return self.save_as()
-        return self._save_to(self.controller.path)
-
-    def save_as(self) -> bool:
-        suggestion = str(self.controller.path or "untitled.roster.yaml")
-        path, _ = QFileDialog.getSaveFileName(self, "Save roster", suggestion, FILE_FILTER)
-        return bool(path) and self._save_to(Path(path))
-
-    def _save_to(self, path: Path) -> bool:
-        try:
-            if self.files.save(path) is None:
-                return False
-        except SecretInRosterError as exc:
-            QMessageBox.critical(self, "Not saved: a secret is in the roster", str(exc))
-            return False
-        except OSError as exc:
-            QMessageBox.critical(self, "Not saved", f"Could not save {path}: {exc}")
-            return False
-        self._remember(path)
-        self.status.flash(f"Saved {path}")
-        return True
-
-    def revert(self) -> None:
-        path = self.controller.path
-        if path is None:
-            return
-        if (
-            self.controller.modified
-            and QMessageBox.question(self, "Revert", "Discard all changes since the last save?")
-            != QMessageBox.StandardButton.Yes
-        ):
-            return
-        self.controller.undo_stack.setClean()
-        self.open_path(path)
 
     def export_yaml(self) -> None:
         from designer.export import export_roster_yaml

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QShowEvent
-from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QWidget
 
+from designer.lazy_host import LazyHost
 from designer.menu_actions import menu_action
 from runtime.roster.codec import RosterContent
 
@@ -25,39 +26,6 @@ if TYPE_CHECKING:
     from designer.forecast.panel import ForecastPanel
     from designer.main_window import MainWindow
     from designer.simulation.panel import SimulationPanel
-
-
-class LazyHost(QWidget):
-    """A dock's widget that builds the real panel on first show (or first `ensure`)."""
-
-    def __init__(self, build: Callable[[], QWidget], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._build = build
-        self.panel: QWidget | None = None
-        self._box = QVBoxLayout(self)
-        self._box.setContentsMargins(0, 0, 0, 0)
-        self._placeholder = QLabel("Loading…")
-        self._box.addWidget(self._placeholder)
-
-    def ensure(self) -> QWidget:
-        if self.panel is None:
-            self.panel = self._build()
-            self._box.removeWidget(self._placeholder)
-            self._placeholder.deleteLater()
-            self._box.addWidget(self.panel)
-            if self.isVisible():
-                self.panel.show()  # a child added to a shown widget waits for the event loop
-        return self.panel
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        # Docks are shown and hidden while the window arranges its tab groups at start;
-        # build only if this one is still on screen once the event loop settles.
-        QTimer.singleShot(0, self._build_if_shown)
-
-    def _build_if_shown(self) -> None:
-        if self.panel is None and self.isVisible() and not self.visibleRegion().isEmpty():
-            self.ensure()
 
 
 class Planning(QObject):

@@ -10,35 +10,41 @@ transcript; approval requests become cards whose answers go back through
 the bridge; a finished run refreshes the history and the dashboard; opening
 a run from the history loads its journaled events into the replay, which
 drives the same canvas highlight. Holds no engine or journal logic itself.
+
+Nothing of this is on the designer's start path: each panel is built when its
+dock is first on screen or first needed (a `LazyHost`), the bridge (asyncio,
+the engine) when a run or a journal read first needs it, the overlay with the
+first run.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFrame, QMenu, QScrollArea, QWidget
 
+from designer.lazy_host import LazyHost
 from designer.menu_actions import menu_action
-from designer.oversight.live import RunOverlay, event_from_record
-from designer.oversight.stats import OversightStats, journal_stats
-from designer.panels.approvals import ApprovalsPanel, timeout_rule
-from designer.panels.dashboard import DashboardPanel
-from designer.panels.replay import ReplayPanel
-from designer.panels.run_panel import RunPanel
-from designer.panels.runs_panel import RunsPanel
-from designer.panels.transcript import TranscriptPanel
-from designer.run_bridge import RunBridge, RunNotStarted, RunRequest
-from runtime.engine import events as ev
-from runtime.engine.protocols import ApprovalRequest
 from runtime.roster import model as m
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the panels, the bridge (asyncio) and the engine load on first use
     from designer.main_window import MainWindow
+    from designer.oversight.live import RunOverlay
+    from designer.panels.approvals import ApprovalsPanel
+    from designer.panels.dashboard import DashboardPanel
+    from designer.panels.replay import ReplayPanel
+    from designer.panels.run_panel import RunPanel
+    from designer.panels.runs_panel import RunsPanel
+    from designer.panels.transcript import TranscriptPanel
+    from designer.run_bridge import RunBridge, RunNotStarted
+    from runtime.engine import events as ev
     from runtime.engine.journal import Journal, RunSummary
+    from runtime.engine.protocols import ApprovalRequest
 
+P = TypeVar("P", bound=QWidget)
 LINGER_TICK_MS = 300
 THINKING_POLL_MS = 1500
 HISTORY_LIMIT = 1000
@@ -46,6 +52,8 @@ HISTORY_LIMIT = 1000
 
 def stored_run_events(journal: Journal, run_id: str) -> list[ev.EngineEvent]:
     """A run's events from the journal, latest attempt's view (replayed duplicates skipped)."""
+    from designer.oversight.live import event_from_record
+
     out = []
     for _attempt, kind, replayed, data in journal.stored_events(run_id):
         event = None if replayed else event_from_record(kind, data)
@@ -54,14 +62,15 @@ def stored_run_events(journal: Journal, run_id: str) -> list[ev.EngineEvent]:
     return out
 
 
-def _tab_homes(o: Oversight) -> tuple[tuple[str, str, QWidget, str], ...]:
-    """(dock key, title, widget, the dock whose tab group it joins), in tab order."""
-    return (("run", "Run", o.run_panel, "inspector"),
-            ("approvals", "Approvals", o.approvals, "run"),
-            ("transcript", "Transcript", o.transcript, "problems"),
-            ("runs", "Run History", o.runs, "transcript"),
-            ("replay", "Replay", o.replay, "runs"),
-            ("dashboard", "Dashboard", o.dashboard_area, "replay"))
+TAB_HOMES: tuple[tuple[str, str, str], ...] = (
+    # (dock key, title, the dock whose tab group it joins), in tab order
+    ("run", "Run", "inspector"),
+    ("approvals", "Approvals", "run"),
+    ("transcript", "Transcript", "problems"),
+    ("runs", "Run History", "transcript"),
+    ("replay", "Replay", "runs"),
+    ("dashboard", "Dashboard", "replay"),
+)
 
 
 def _scrolling(widget: QWidget) -> QScrollArea:
@@ -73,22 +82,36 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     return area
 
 
+class _Panel(Generic[P]):
+    """`oversight.run_panel` and friends: the dock's panel, built on first access."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    @overload
+    def __get__(self, owner: None, _type: type | None = None) -> _Panel[P]: ...
+    @overload
+    def __get__(self, owner: Oversight, _type: type | None = None) -> P: ...
+    def __get__(self, owner: Oversight | None, _type: type | None = None) -> P | _Panel[P]:
+        if owner is None:  # looked up on the class (introspection, docs)
+            return self
+        return cast(P, owner._panel(self.key))
+
+
 class Oversight(QObject):
     def __init__(self, window: MainWindow, db: str | None = None) -> None:
         super().__init__(window)
         self.window = window
-        self.bridge = RunBridge(db, parent=self)
-        self.overlay = RunOverlay()
+        self._db = db
+        self._bridge: RunBridge | None = None
+        self._overlay: RunOverlay | None = None
         self.live = False
-        self.run_panel = RunPanel()
-        self.transcript = TranscriptPanel()
-        self.approvals = ApprovalsPanel()
-        self.runs = RunsPanel()
-        self.replay = ReplayPanel()
-        self.dashboard = DashboardPanel()
-        self.dashboard_area = _scrolling(self.dashboard)
-        for key, title, widget, home in _tab_homes(self):
-            window._add_dock(key, title, widget, window.dockWidgetArea(window._docks[home]))
+        self._panels: dict[str, QWidget] = {}
+        self.hosts: dict[str, LazyHost] = {}
+        for key, title, home in TAB_HOMES:
+            host = LazyHost(lambda key=key: self._build(key))  # type: ignore[misc]
+            self.hosts[key] = host
+            window._add_dock(key, title, host, window.dockWidgetArea(window._docks[home]))
             window._docks[key].hide()  # side by side, their minimum sizes would grow the window
         window.installEventFilter(self)  # the docks join their tab groups once it is shown
         self._linger = QTimer(self)
@@ -102,7 +125,7 @@ class Oversight(QObject):
         for key in ("runs", "dashboard"):
             window._docks[key].visibilityChanged.connect(
                 lambda visible, key=key: self._dock_shown(key, visible))
-        self._wire()
+        window.controller.document_replaced.connect(self._document_replaced)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Show:
@@ -116,37 +139,117 @@ class Oversight(QObject):
         tabifying in a second dock area of a hidden window leaves an orphan tab bar painted
         on screen."""
         docks = self.window._docks
-        for key, _title, _widget, home in _tab_homes(self):
+        for key, _title, home in TAB_HOMES:
             dock = docks[key]
             if not dock.isFloating() and not self.window.tabifiedDockWidgets(dock):
                 self.window.tabifyDockWidget(docks[home], dock)
                 dock.show()
         docks["inspector"].raise_()
         docks["problems"].raise_()
+        if self.window.settings.value("window/state") is None:
+            QTimer.singleShot(0, self.window.default_dock_sizes)  # once the tabs are laid out
 
     def dock(self, key: str) -> QDockWidget:
         return self.window._docks[key]
 
-    # ------------------------------------------------------------ wiring
+    # ------------------------------------------------------------ built on first use
 
-    def _wire(self) -> None:
-        b, w = self.bridge, self.window
-        b.events_ready.connect(self._on_events)
-        b.approval_requested.connect(self._on_approval)
-        b.run_started.connect(lambda run_id: self.run_panel.set_running(
-            True, f"Run {run_id} started."))
-        b.run_refused.connect(self._on_refused)
-        b.run_finished.connect(self._on_finished)
-        self.run_panel.run_requested.connect(self.start_run)
-        self.run_panel.stop_requested.connect(self.stop)
-        self.run_panel.api_keys_requested.connect(w.open_api_keys)
-        self.approvals.answered.connect(self._answer)
-        self.approvals.count_changed.connect(self._approvals_count)
-        self.runs.refresh_requested.connect(lambda: self.refresh_history(force=True))
-        self.runs.open_requested.connect(self.open_run)
-        self.dashboard.refresh_button.clicked.connect(lambda: self.refresh_dashboard(force=True))
-        self.replay.highlight_changed.connect(self._replay_highlight)
-        w.controller.document_replaced.connect(self._document_replaced)
+    @property
+    def bridge(self) -> RunBridge:
+        """The engine bridge, created (and wired) the first time a run or a read needs it."""
+        if self._bridge is None:
+            from designer.run_bridge import RunBridge
+
+            b = self._bridge = RunBridge(self._db, parent=self)
+            b.events_ready.connect(self._on_events)
+            b.approval_requested.connect(self._on_approval)
+            b.run_started.connect(lambda run_id: self.run_panel.set_running(
+                True, f"Run {run_id} started."))
+            b.run_refused.connect(self._on_refused)
+            b.run_finished.connect(self._on_finished)
+        return self._bridge
+
+    @property
+    def overlay(self) -> RunOverlay:
+        """The live run's state (a fresh one per run)."""
+        if self._overlay is None:
+            from designer.oversight.live import RunOverlay
+
+            self._overlay = RunOverlay()
+        return self._overlay
+
+    @overlay.setter
+    def overlay(self, overlay: RunOverlay) -> None:
+        self._overlay = overlay
+
+    def _active_runs(self) -> set[str]:
+        return self._bridge.active_runs if self._bridge is not None else set()
+
+    def built(self, key: str) -> bool:
+        """Whether the panel of dock `key` exists yet."""
+        return key in self._panels
+
+    def _panel(self, key: str) -> Any:
+        self.hosts[key].ensure()
+        return self._panels[key]
+
+    run_panel: _Panel[RunPanel] = _Panel("run")
+    approvals: _Panel[ApprovalsPanel] = _Panel("approvals")
+    transcript: _Panel[TranscriptPanel] = _Panel("transcript")
+    runs: _Panel[RunsPanel] = _Panel("runs")
+    replay: _Panel[ReplayPanel] = _Panel("replay")
+    dashboard: _Panel[DashboardPanel] = _Panel("dashboard")
+
+    def _build(self, key: str) -> QWidget:
+        """Create the panel of dock `key`, wire it, and return what the dock shows."""
+        panel: QWidget = getattr(self, f"_build_{key}")()
+        self._panels[key] = panel
+        return _scrolling(panel) if key == "dashboard" else panel
+
+    def _build_run(self) -> QWidget:
+        from designer.panels.run_panel import RunPanel
+
+        panel = RunPanel()
+        panel.run_requested.connect(self.start_run)
+        panel.stop_requested.connect(self.stop)
+        panel.api_keys_requested.connect(self.window.open_api_keys)
+        self._set_agents(panel)
+        return panel
+
+    def _build_approvals(self) -> QWidget:
+        from designer.panels.approvals import ApprovalsPanel
+
+        panel = ApprovalsPanel()
+        panel.answered.connect(self._answer)
+        panel.count_changed.connect(self._approvals_count)
+        return panel
+
+    def _build_transcript(self) -> QWidget:
+        from designer.panels.transcript import TranscriptPanel
+
+        return TranscriptPanel()
+
+    def _build_runs(self) -> QWidget:
+        from designer.panels.runs_panel import RunsPanel
+
+        panel = RunsPanel()
+        panel.refresh_requested.connect(lambda: self.refresh_history(force=True))
+        panel.open_requested.connect(self.open_run)
+        return panel
+
+    def _build_replay(self) -> QWidget:
+        from designer.panels.replay import ReplayPanel
+
+        panel = ReplayPanel()
+        panel.highlight_changed.connect(self._replay_highlight)
+        return panel
+
+    def _build_dashboard(self) -> QWidget:
+        from designer.panels.dashboard import DashboardPanel
+
+        panel = DashboardPanel()
+        panel.refresh_button.clicked.connect(lambda: self.refresh_dashboard(force=True))
+        return panel
 
     def build_menu(self) -> QMenu:
         """The Run menu, placed before Settings."""
@@ -189,9 +292,13 @@ class Oversight(QObject):
         self._document_changed()
 
     def _document_changed(self) -> None:
+        if self.built("run"):  # a run panel built later reads the agents then
+            self._set_agents(self.run_panel)
+
+    def _set_agents(self, panel: RunPanel) -> None:
         doc = self.window.controller.document
         agents = sorted(n.id for n in doc.nodes.values() if isinstance(n, m.Agent))
-        self.run_panel.set_agents(agents, doc.meta.entry[0] if doc.meta.entry else None)
+        panel.set_agents(agents, doc.meta.entry[0] if doc.meta.entry else None)
 
     # ------------------------------------------------------------ live runs
 
@@ -205,18 +312,22 @@ class Oversight(QObject):
     def start_run(self, entry: str, task: str, max_usd: float | None) -> None:
         controller = self.window.controller
         path = controller.path
+        from designer.oversight.live import RunOverlay
+        from designer.run_bridge import RunRequest
+
         request = RunRequest(controller.document.content(), task, entry or None, max_usd,
                              str(path) if path else None, str(path.parent) if path else None)
         self.overlay = RunOverlay()
         self.live = True
-        self.replay.stop()
+        if self.built("replay"):
+            self.replay.stop()
         self.transcript.clear()
         self.approvals.clear()
         self.run_panel.set_running(True, "Starting (reading the key, opening the journal)…")
         self.bridge.start(request)
 
     def stop(self) -> None:
-        if self.bridge.active_runs or self.run_panel.running:
+        if self._active_runs() or (self.built("run") and self.run_panel.running):
             self.run_panel.state.setText("Stopping: cancelling everything in flight…")
             self.bridge.stop()
 
@@ -228,6 +339,8 @@ class Oversight(QObject):
         self.window.status.flash(f"Run not started: {exc}")
 
     def _on_events(self, batch: list[ev.EngineEvent]) -> None:
+        from runtime.engine import events as ev
+
         steps = False
         for event in batch:
             self.overlay.apply(event)
@@ -266,6 +379,8 @@ class Oversight(QObject):
             self._linger.stop()
 
     def _on_approval(self, request: ApprovalRequest) -> None:
+        from designer.panels.approvals import timeout_rule
+
         self.bridge.flush_now()  # the canvas shows who asks before the card does
         human = self.window.controller.document.nodes.get(request.human)
         rule = timeout_rule(human.on_timeout, human.backup) if isinstance(human, m.Human) \
@@ -323,9 +438,13 @@ class Oversight(QObject):
 
     def refresh_dashboard(self, force: bool = False) -> None:
         if force or self._when_shown("dashboard", self.refresh_dashboard):
+            from designer.oversight.stats import journal_stats
+
             self.bridge.query(journal_stats, self._stats)
 
     def _stats(self, result: Any) -> None:
+        from designer.oversight.stats import OversightStats
+
         if isinstance(result, OversightStats):
             self.dashboard.show_stats(result)
         else:
@@ -348,13 +467,15 @@ class Oversight(QObject):
         self.show_dock("replay")
 
     def _replay_highlight(self, nodes: set[str], edges: set[str]) -> None:
-        if not self.bridge.active_runs:
+        if not self._active_runs():
             self.window.scene.set_run_highlight(nodes, edges)
 
     def shutdown(self) -> None:
         self._linger.stop()
-        self.replay.stop()
-        self.bridge.shutdown()
+        if self.built("replay"):
+            self.replay.stop()
+        if self._bridge is not None:
+            self._bridge.shutdown()
 
 
 __all__ = ["Oversight", "stored_run_events"]

@@ -27,14 +27,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from runtime.roster import yaml_read
 from runtime.roster.atomic import TEMP_PREFIX, write_atomic
 from runtime.roster.errors import RosterLoadError
 from runtime.roster.io import SecretInRosterError, guarded_bytes
 from runtime.roster.lockfile import current_owner, process_alive
-from runtime.secrets.scanner import SecretHit, scan_text, scan_value
+
+if TYPE_CHECKING:  # the scanner compiles its patterns on import: loaded at the first autosave
+    from runtime.secrets.scanner import SecretHit
 
 TEXT_SUFFIX: Final = ".roster.yaml"
 SIDECAR_SUFFIX: Final = ".json"
@@ -78,6 +80,8 @@ def guard_text(text: str, target: str) -> bytes:
     The data scan runs on the parsed text (so a credential under a credential-like key
     is caught as in a save), then the text scan on the exact characters to be written.
     """
+    from runtime.secrets.scanner import scan_text, scan_value
+
     hits: list[SecretHit] = []
     try:
         data = yaml_read.parse(text)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from types import MappingProxyType
 
+from runtime.plugins import entry_points  # not importlib.metadata's: 3 ms, not 55
 from runtime.roster import props as p
 from runtime.roster.model import EdgeKind, NodeType
 

@@ -20,7 +20,6 @@ import getpass
 import json
 import os
 import secrets
-import socket
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -102,6 +101,8 @@ def read_lock(path: Path) -> LockInfo | None:
 
 
 def host_name() -> str:
+    import socket  # only when a lock is written or read: off the designer's start path
+
     return socket.gethostname()
 
 
