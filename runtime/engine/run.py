@@ -235,7 +235,9 @@ class Run:
         except BudgetExceeded as exc:
             status, error = "limit", str(exc)
         except Exception as exc:  # the run ends; partial results stay in the events/journal
-            status, error = "failed", f"{type(exc).__name__}: {self.redactor(str(exc))}"
+            from runtime.engine.failures import failure_reason  # only ever on this path
+
+            status, error = "failed", self.redactor(failure_reason(exc))
         finally:
             self.processes.kill()
         self.status = status
