@@ -17,7 +17,13 @@ folders, each size in a fresh process.
   same rounds: a bare QApplication + QMainWindow through the same steps;
   floors: `python -c pass` and `import PySide6.QtWidgets`. 2 untimed rounds,
   then 10 (the four variants interleaved), then one `-X importtime` run to
-  show which imports the time goes to.
+  show which imports the time goes to. `--b1-baseline DIR` adds a fifth
+  variant, the same designer start run from another checkout (e.g. a copy of
+  the tree before a change), interleaved with ours: a before/after ratio
+  measured under the same load. The children may write bytecode even where
+  PYTHONDONTWRITEBYTECODE is set: the untimed rounds compile whatever changed,
+  as a real app's first run (or its installer) does; no round is timed with a
+  module compiled from source.
 - **B2 open to first frame**: `open_path(roster)` (load, checks, scene, fit)
   → `viewport().repaint()`; the clock stops when the canvas's `paintEvent`
   has completed (a `RosterView` subclass times it: the PERFORMANCE.md hook).
@@ -28,7 +34,9 @@ folders, each size in a fresh process.
   process then opens a small roster (untimed) and L again, once ("warm").
   At XL only the cold open runs (it takes minutes) and the overview dock is
   closed right after the first frame. "Until idle" adds the events the open
-  queued (another canvas and overview paint, the findings). Floors:
+  queued (another canvas and overview paint, the findings, and the edge
+  items the scene builds from the event loop after the first frame; the
+  clock stops only when none is pending). Floors:
   `io.load_roster` alone and, at L, PyYAML's CSafeLoader parse.
 - **B9 memory**: RSS and peak RSS right after the cold B2, per index method.
 - **B3 frame times** with the roster loaded: per synthetic input step the
@@ -37,12 +45,18 @@ folders, each size in a fresh process.
   number); "frame" is input + the whole synchronous repaint (other dirty
   widgets, the overview above all, paint in the same pass) + the deferred
   events. Inputs: B3a pan across the whole scene at 100 % along its
-  diagonal, 60 steps; B3b zoom from 100 % out to fit-all and back, 15 + 15
-  steps (transforms set directly: wheel zoom stops at 5 % and only Fit All
-  goes further); B3c drag the node with the edge count closest to 20 round a
-  60-step circle at 100 % (`setPos`; its edges re-route); B3d a rubber band
-  growing in 20 steps over a region holding 500 nodes (`setSelectionArea`
-  with the view's transform and selection mode, as a rubber-band drag does;
+  diagonal, 60 steps (each step a jump of more than a screen, so every frame
+  repaints the whole viewport); B3a' the pan a hand or a wheel makes, 60
+  scroll steps of 24 × 12 px from the middle of the scene, where the frame
+  is what `processEvents` paints after the scroll (Qt blits what stays in
+  view and asks for the two exposed strips; a forced `repaint()` would
+  repaint everything and measure B3a again). B3a stays the gated pan;
+  B3b zoom from 100 % out to fit-all and back, 15 + 15 steps (transforms
+  set directly: wheel zoom stops at 5 % and only Fit All goes further);
+  B3c drag the node with the edge count closest to 20 round a 60-step
+  circle at 100 % (`setPos`; its edges re-route); B3d a rubber band growing
+  in 20 steps over a region holding 500 nodes (`setSelectionArea` with the
+  view's transform and selection mode, as a rubber-band drag does;
   edges under it are selected too and the inspector follows the selection).
   Steps run in van der Corput order under a time budget, so the frames that
   fit are spread over the whole path, and every configuration times the
@@ -246,7 +260,7 @@ else:
     T["qt_imported"] = time.monotonic()
     if MODE == "import":
         T["idle"] = T["qt_imported"]
-if MODE in ("bare", "designer"):
+if MODE in ("bare", "text", "designer"):
     app = QApplication(sys.argv[:1])
     app.setOrganizationName("Agent Roster bench")
     app.setApplicationName("Agent Roster Designer bench")
@@ -256,10 +270,13 @@ if MODE in ("bare", "designer"):
         T["imported"] = time.monotonic()
         window = MainWindow(QSettings(INI, QSettings.Format.IniFormat))
     else:
-        from PySide6.QtWidgets import QMainWindow
+        from PySide6.QtWidgets import QLabel, QMainWindow
         T["imported"] = time.monotonic()
         window = QMainWindow()
         window.resize(1400, 900)
+        if MODE == "text":  # any text on screen: Qt's font database and text layout start
+            window.menuBar().addMenu("&File")
+            window.setCentralWidget(QLabel("Agent Roster"))
     T["constructed"] = time.monotonic()
     state = {"exposed": False}
 
@@ -291,10 +308,12 @@ qt = qVersion() if MODE != "interp" else ""
 print("B1RESULT " + json.dumps({"t": T, "rss_kb": rss, "hwm_kb": hwm, "qt": qt}), flush=True)
 """
 
-B1_MODES = ("designer", "bare", "import", "interp")
+B1_MODES = ("designer", "bare", "text", "import", "interp")
 B1_LABELS = {
     "designer": "MainWindow to expose + idle (ours)",
+    "baseline": "the same from the --b1-baseline tree (before)",
     "bare": "bare QApplication + QMainWindow (baseline)",
+    "text": "the same with a menu and a label (baseline)",
     "import": "floor: python + import PySide6.QtWidgets",
     "interp": "floor: python -c (interpreter only)",
 }
@@ -305,12 +324,21 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _b1_once(mode: str, tmp: Path) -> dict[str, Any]:
+def _b1_once(mode: str, tmp: Path, baseline: Path | None = None) -> dict[str, Any]:
     env = _child_env(tmp)
+    # A started app finds its modules compiled (pip compiles them at install, Python writes
+    # them on the first run). With PYTHONDONTWRITEBYTECODE set, as in this dev shell, every
+    # module edited since its .pyc was written would be compiled again in every round.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     ini = str(tmp / f"b1-{mode}.ini")
+    tree = ROOT
+    if mode == "baseline" and baseline is not None:
+        tree = baseline  # `-c` puts the cwd first on sys.path: that tree's designer runs
+        env["PYTHONPATH"] = os.pathsep.join([str(baseline), env.get("PYTHONPATH", "")])
     cpu0 = _children_cpu_s()
     t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", _B1_CODE, mode, ini], env=env, cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-c", _B1_CODE,
+                           "designer" if mode == "baseline" else mode, ini], env=env, cwd=tree,
                           capture_output=True, text=True, timeout=120, check=False)
     cpu_ms = (_children_cpu_s() - cpu0) * 1000  # the whole child, exit included
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("B1RESULT ")]
@@ -355,13 +383,14 @@ def _b1_imports(tmp: Path, min_ms: float = 15.0) -> list[dict[str, Any]]:
     return tree
 
 
-def bench_b1(rounds: int, warmup: int) -> dict[str, Any]:
-    samples: dict[str, list[dict[str, Any]]] = {m: [] for m in B1_MODES}
+def bench_b1(rounds: int, warmup: int, baseline: Path | None = None) -> dict[str, Any]:
+    modes = (*B1_MODES, "baseline") if baseline is not None else B1_MODES
+    samples: dict[str, list[dict[str, Any]]] = {m: [] for m in modes}
     with tempfile.TemporaryDirectory(prefix="bench-b1-") as tmpdir:
         tmp = Path(tmpdir)
         for r in range(warmup + rounds):
-            for mode in B1_MODES:
-                result = _b1_once(mode, tmp)
+            for mode in modes:
+                result = _b1_once(mode, tmp, baseline)
                 if r >= warmup:
                     samples[mode].append(result)
         imports = _b1_imports(tmp)
@@ -369,7 +398,7 @@ def bench_b1(rounds: int, warmup: int) -> dict[str, Any]:
              for m, v in samples.items()}
     ours = stats["designer"]
     rows = [h.Row(B1_LABELS[m], stats[m], h.ratio(ours, stats[m]) if m != "designer" else None)
-            for m in B1_MODES]
+            for m in modes]
     qt = samples["designer"][0]["qt"] if samples["designer"] else "?"
     print(h.format_table(f"B1 cold start to an interactive empty window ({rounds} runs each, "
                          f"spawn to first Expose + one idle event; Qt {qt})", rows))
@@ -383,6 +412,9 @@ def bench_b1(rounds: int, warmup: int) -> dict[str, Any]:
         "import PySide6 QtCore + QtWidgets": phase("designer", "start", "qt_imported"),
         "QApplication()": phase("designer", "qt_imported", "app"),
         "import designer.main_window (+ runtime)": phase("designer", "app", "imported"),
+        **({"import designer.main_window (baseline tree)": phase("baseline", "app", "imported"),
+            "MainWindow(settings) (baseline tree)": phase("baseline", "imported", "constructed")}
+           if baseline is not None else {}),
         "MainWindow(settings)": phase("designer", "imported", "constructed"),
         "show()": phase("designer", "constructed", "shown"),
         "show → first Expose": phase("designer", "shown", "expose"),
@@ -391,11 +423,12 @@ def bench_b1(rounds: int, warmup: int) -> dict[str, Any]:
     bare_phases = {
         "QMainWindow() (bare)": phase("bare", "imported", "constructed"),
         "show → first Expose (bare)": phase("bare", "shown", "expose"),
+        "show → first Expose (menu and label)": phase("text", "shown", "expose"),
     }
     print(h.format_table("B1 where the time goes (ours; p50 of each phase)",
                          [h.Row(k, v) for k, v in {**phases, **bare_phases}.items()]))
     rss = {m: h.summarize([s["rss_kb"] / 1024 for s in samples[m]])
-           for m in ("designer", "bare", "import")}
+           for m in ("designer", "bare", "text", "import")}
     rss_rows = [(B1_LABELS[m], f"{rss[m].p50:,.0f} MB", f"{rss[m].max:,.0f} MB")
                 for m in rss]
     print(_table("B1 idle RSS at the idle point", ("", "p50", "max"), rss_rows, right=(1, 2)))
@@ -412,6 +445,10 @@ def bench_b1(rounds: int, warmup: int) -> dict[str, Any]:
         "rss_mb": rss,
         "imports": imports,
         "ratio_vs_bare": h.ratio(ours, stats["bare"]),
+        "ratio_vs_text": h.ratio(ours, stats["text"]),
+        **({"ratio_vs_baseline_tree": h.ratio(ours, stats["baseline"]),
+            "ratio_vs_baseline_tree_cpu": h.ratio(ours, stats["baseline"], cpu=True)}
+           if baseline is not None else {}),
         "qt": qt,
     }
 
@@ -419,7 +456,8 @@ def bench_b1(rounds: int, warmup: int) -> dict[str, Any]:
 # ====================================================================== B2 / B3 / B9 (child)
 
 
-ALL_INPUTS: tuple[str, ...] = ("B3a pan", "B3b zoom", "B3c drag", "B3d rubber band")
+ALL_INPUTS: tuple[str, ...] = ("B3a pan", "B3a' scroll", "B3b zoom", "B3c drag",
+                               "B3d rubber band")
 PAN_ONLY: tuple[str, ...] = ("B3a pan",)
 
 
@@ -581,6 +619,10 @@ class GuiBench:
         if close_overview:
             self.overview_dock().setVisible(False)
         self.settle()
+        pending = getattr(self.scene, "edges_pending", lambda: 0)
+        while pending():  # edge items are built from the event loop after the first frame
+            self.app.processEvents()
+        self.settle()
         idle = time.perf_counter()
         return {"first_frame_ms": (first - t0) * 1000, "cpu_ms": (c_first - c0) * 1000,
                 "open_ms": (t_open - t0) * 1000, "paint_ms": (canvas[0][2] - canvas[0][1]) * 1000,
@@ -658,6 +700,7 @@ class GuiBench:
         from runtime.roster import model as m
 
         scene, view = self.scene, self.view
+        getattr(scene, "ensure_edges", lambda: None)()  # every card knows all its edges
         bounds = scene.itemsBoundingRect()
         centre = bounds.center()
         fit_zoom = self._fit_zoom(bounds)
@@ -674,6 +717,22 @@ class GuiBench:
             "prepare": lambda: self._set_zoom(1.0, pan_points[0]),
             "finish": lambda: None,
             "what": f"60 steps at 100 % from {a.x():.0f},{a.y():.0f} to {b.x():.0f},{b.y():.0f}",
+        }
+        # B3a' pan as a hand does: scroll by 24 × 12 px a frame at 100 %, painting only what
+        # the scroll exposed (Qt blits the rest), from the middle of the scene
+        hbar, vbar = view.horizontalScrollBar(), view.verticalScrollBar()
+
+        def scroll_by(dx: int, dy: int) -> None:
+            hbar.setValue(hbar.value() + dx)
+            vbar.setValue(vbar.value() + dy)
+
+        out["B3a' scroll"] = {
+            "steps": [lambda: scroll_by(24, 12)] * 60,
+            "prepare": lambda: self._set_zoom(1.0, centre),
+            "finish": lambda: None,
+            "scroll": True,
+            "what": "60 scroll steps of 24 × 12 px at 100 % from the middle of the scene; "
+                    "each frame paints what the scroll exposed",
         }
         # B3b zoom out to fit and back in
         levels_out = [math.exp(math.log(fit_zoom) * i / 15) for i in range(1, 16)]
@@ -768,7 +827,10 @@ class GuiBench:
                 t0, c0 = time.perf_counter(), time.process_time()
                 steps[index]()
                 t1 = time.perf_counter()
-                self.viewport.repaint()
+                if spec.get("scroll"):
+                    self.app.processEvents()  # the exposed strips paint, as on screen
+                else:
+                    self.viewport.repaint()
                 t2 = time.perf_counter()
                 during = list(self.paints)
                 self.settle()
@@ -1382,7 +1444,9 @@ def target_rows(b1: dict[str, Any] | None, gui: dict[str, dict[str, Any]],
         ours = _stats(b1["stats"]["designer"]) if isinstance(b1["stats"]["designer"], dict) \
             else b1["stats"]["designer"]
         add("B1 cold start p50", f"≤ {B1_MS:g} ms", ours.p50, B1_MS,
-            ratio=f"vs bare window: {h.format_ratio(b1['ratio_vs_bare'])}")
+            ratio=f"vs bare window: {h.format_ratio(b1['ratio_vs_bare'])}"
+            + (f", vs a window with a menu and a label: {h.format_ratio(b1['ratio_vs_text'])}"
+               if "ratio_vs_text" in b1 else ""))
         rss = b1["rss_mb"]["designer"]
         rss_p50 = rss["p50"] if isinstance(rss, dict) else rss.p50
         add("B1 idle RSS p50", f"≤ {B1_RSS_MB:g} MB", rss_p50, B1_RSS_MB, "MB")
@@ -1434,6 +1498,9 @@ def main(argv: list[str] | None = None) -> int:
                         type=lambda s: {x.strip().lower() for x in s.split(",") if x.strip()},
                         help="which parts to run (b2, b3 and b9 run together)")
     parser.add_argument("--name", default="designer", help="result file bench/results/NAME.json")
+    parser.add_argument("--b1-baseline", type=Path, metavar="DIR",
+                        help="B1 also runs the designer of this checkout (a copy of the tree "
+                        "before a change), interleaved with ours")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--index", default=SHIPPED, help=argparse.SUPPRESS)
     parser.add_argument("--fixture", type=Path, help=argparse.SUPPRESS)
@@ -1461,7 +1528,8 @@ def main(argv: list[str] | None = None) -> int:
 
     b1 = None
     if "b1" in args.only:
-        b1 = bench_b1(rounds=3 if args.quick else 10, warmup=1 if args.quick else 2)
+        b1 = bench_b1(rounds=3 if args.quick else 10, warmup=1 if args.quick else 2,
+                      baseline=args.b1_baseline)
     empty_rss = b1["rss_mb"]["designer"].p50 if b1 else math.nan
     gui: dict[str, dict[str, Any]] = {}
     if args.only & {"b2", "b3", "b9"}:

@@ -11,7 +11,8 @@ painting, so crossing the threshold does not change the picture.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLineF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
@@ -35,48 +36,84 @@ _FILLS: dict[object, QColor] = {
 
 
 class NodeBatch:
-    """Fill paths of all nodes of a scene, by colour, cached until `invalidate`."""
+    """Fill paths of all nodes of a scene, by colour, cached until something changes.
+
+    What the cards are (place, type, problem markers, server links) is read from the
+    items once into arrays and kept until `invalidate`; a change of selection only
+    (`invalidate_selection`, a rubber band's every step) recomputes which cards are
+    drawn in the selection colour from those arrays."""
 
     def __init__(self) -> None:
         self._fills: list[tuple[QColor, QPainterPath]] | None = None
         self._links: list[QLineF] = []
+        self._base: dict[str, Any] | None = None
 
     def invalidate(self) -> None:
         self._fills = None
+        self._base = None
 
-    def _build(self, nodes: list[NodeItem]) -> None:
+    def invalidate_selection(self) -> None:
+        self._fills = None
+
+    def _read(self, nodes: list[NodeItem]) -> dict[str, Any]:
+        import numpy as np
+
+        n = len(nodes)
+        xs, ys = np.empty(n), np.empty(n)
+        group = np.empty(n, dtype=np.int8)
+        errors = np.zeros(n, dtype=bool)
+        warnings = np.zeros(n, dtype=bool)
+        codes = {key: k for k, key in enumerate(_FILLS)}
+        links: dict[int, QLineF] = {}
+        index: dict[int, int] = {}
+        for i, item in enumerate(nodes):
+            pos = item.pos()
+            xs[i], ys[i] = pos.x(), pos.y()
+            group[i] = codes[item.node.node_type]
+            errors[i] = bool(item.errors)
+            warnings[i] = bool(item.warnings) and not item.errors
+            index[id(item)] = i
+            for link in item.links:
+                links[id(link)] = link.line()
+        self._links = list(links.values())
+        return {"x": xs, "y": ys, "group": group, "errors": errors, "warnings": warnings,
+                "index": index}
+
+    def _build(self, nodes: list[NodeItem],
+               selected: Callable[[], list[NodeItem]] | None) -> None:
         import numpy as np
 
         from designer.canvas.fastpath import rects_path
 
-        groups: dict[object, tuple[list[float], list[float]]] = {key: ([], []) for key in _FILLS}
-        errors: tuple[list[float], list[float]] = ([], [])
-        warnings: tuple[list[float], list[float]] = ([], [])
-        links: dict[int, QLineF] = {}
-        for item in nodes:
-            pos = item.pos()
-            x, y = pos.x(), pos.y()
-            group = groups[SELECTED if item.isSelected() else item.node.node_type]
-            group[0].append(x)
-            group[1].append(y)
-            if item.errors or item.warnings:
-                target = errors if item.errors else warnings
-                target[0].append(x + s.NODE_WIDTH - MARKER)
-                target[1].append(y)
-            for link in item.links:
-                links[id(link)] = link.line()
-        fills = [(_FILLS[key], rects_path(np.array(xs), np.array(ys), s.NODE_WIDTH,
-                                          s.NODE_HEIGHT))
-                 for key, (xs, ys) in groups.items() if xs]
-        for colour, (xs, ys) in ((s.WARNING_COLOUR, warnings), (s.ERROR_COLOUR, errors)):
-            if xs:
-                fills.append((colour, rects_path(np.array(xs), np.array(ys), MARKER, MARKER)))
+        if self._base is None or len(self._base["x"]) != len(nodes):
+            self._base = self._read(nodes)
+        base = self._base
+        chosen = np.zeros(len(nodes), dtype=bool)
+        chosen_items = [item for item in nodes if item.isSelected()] if selected is None \
+            else selected()
+        index = base["index"]
+        picked = [index[id(item)] for item in chosen_items if id(item) in index]
+        chosen[picked] = True
+        xs, ys = base["x"], base["y"]
+        fills = []
+        for k, (key, colour) in enumerate(_FILLS.items()):
+            mask = chosen if key == SELECTED else (base["group"] == k) & ~chosen
+            if mask.any():
+                fills.append((colour, rects_path(xs[mask], ys[mask], s.NODE_WIDTH,
+                                                 s.NODE_HEIGHT)))
+        for colour, mask in ((s.WARNING_COLOUR, base["warnings"]),
+                             (s.ERROR_COLOUR, base["errors"])):
+            if mask.any():
+                fills.append((colour, rects_path(xs[mask] + (s.NODE_WIDTH - MARKER), ys[mask],
+                                                 MARKER, MARKER)))
         self._fills = fills
-        self._links = list(links.values())
 
-    def paint(self, painter: QPainter, nodes: list[NodeItem]) -> None:
+    def paint(self, painter: QPainter, nodes: list[NodeItem],
+              selected: Callable[[], list[NodeItem]] | None = None) -> None:
+        """Draw every card of `nodes` as a block; `selected` gives the selected ones when
+        the blocks must be recoloured (else each item is asked)."""
         if self._fills is None:
-            self._build(nodes)
+            self._build(nodes, selected)
         assert self._fills is not None
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if self._links:
@@ -85,4 +122,3 @@ class NodeBatch:
         painter.setPen(Qt.PenStyle.NoPen)
         for colour, path in self._fills:
             painter.fillPath(path, colour)
-

@@ -30,115 +30,42 @@ paint, vectorised over everything that moved.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 
 from designer.canvas import style as s
+from designer.canvas.edge_look import (
+    ARROW_SHAPES,
+    ARROW_SIZE,
+    DASH_LOD,
+    SEGMENTS,
+    arrow_polygon,
+    bezier_point,
+    clip_segments,
+    edge_pen,
+    kind_pen,
+    paint_grant_label,
+    polyline_basis,
+    run_polygon,
+)
 from runtime.roster import model as m
 
 if TYPE_CHECKING:
     from designer.canvas.items import EdgeItem
 
-SEGMENTS = 48
 CHORD_LOD = 0.3  # below this, edges are straight lines (as the node cards are blocks)
-DASH_LOD = 0.3  # dashes and dots from here up
 AA_LOD = 0.5
 LABEL_LOD = 0.6
 DETAIL_EDGES = 120  # up to this many edges in view, each is drawn at its own width
 SMOOTH_EDGES = 400  # beyond this many in view, hairlines are not antialiased (a wall of lines)
 SMOOTH_CHORDS = 3000  # up to this many edges, zoomed-out lines are antialiased too
-ARROW_SIZE = 10.0
 PAD = 14.0  # pen width and arrowheads beyond the polyline
 KINDS: tuple[m.EdgeKind, ...] = (m.EdgeKind.DELEGATION, m.EdgeKind.TOOL_ACCESS,
                                  m.EdgeKind.ESCALATION)
 _DASH_UNITS = {Qt.PenStyle.SolidLine: 0.0, Qt.PenStyle.DashLine: 6.0, Qt.PenStyle.DotLine: 3.0}
-
-
-def _basis() -> Any:
-    import numpy as np
-
-    u = np.linspace(0.0, 1.0, SEGMENTS + 1)
-    t = (1.0 - np.cos(np.pi * u)) / 2.0  # dense near the ends
-    mt = 1.0 - t
-    return np.stack([mt ** 3, 3 * mt * mt * t, 3 * mt * t * t, t ** 3])  # (4, SEGMENTS + 1)
-
-
-def bezier_point(c: tuple[float, ...], t: float) -> QPointF:
-    mt = 1.0 - t
-    a, b, cc, d = mt ** 3, 3 * mt * mt * t, 3 * mt * t * t, t ** 3
-    return QPointF(a * c[0] + b * c[2] + cc * c[4] + d * c[6],
-                   a * c[1] + b * c[3] + cc * c[5] + d * c[7])
-
-
-def edge_pen(edge: EdgeItem, lod: float, cosmetic: bool = False) -> tuple[QPen, QColor]:
-    look = s.EDGE_STYLES[edge.edge.kind]
-    colour = QColor(look.colour)
-    if edge.faded:
-        colour.setAlpha(70)
-    width = look.width * (2.0 if edge.active else 1.0)
-    if edge.isSelected():
-        colour, width = s.SELECTION_COLOUR, width + 1.5
-    pen = QPen(colour, width, look.dash if lod > DASH_LOD else Qt.PenStyle.SolidLine)
-    pen.setCosmetic(cosmetic)
-    return pen, colour
-
-
-def arrow_polygon(tip: QPointF, back: QPointF, arrow: str) -> QPolygonF:
-    angle = math.atan2(tip.y() - back.y(), tip.x() - back.x())
-
-    def at(a: float, r: float) -> QPointF:
-        return QPointF(tip.x() - r * math.cos(angle + a), tip.y() - r * math.sin(angle + a))
-
-    if arrow == "diamond":
-        return QPolygonF([tip, at(0.5, ARROW_SIZE * 0.7), at(0, ARROW_SIZE * 1.4),
-                          at(-0.5, ARROW_SIZE * 0.7)])
-    return QPolygonF([tip, at(0.45, ARROW_SIZE), at(-0.45, ARROW_SIZE)])
-
-
-def paint_grant_label(painter: QPainter, edge: m.Edge, mid: QPointF, colour: QColor,
-                      font: Any) -> None:
-    mode = s.MODE_MARKS.get(edge.mode or "read", "?")
-    approval = s.APPROVAL_MARKS.get(edge.approval or "ask", "?")
-    painter.setFont(font)
-    box = QRectF(mid.x() - 16, mid.y() - 8, 32, 16)
-    painter.setPen(QPen(colour, 1))
-    painter.setBrush(QColor("#fef3c7") if (edge.approval or "ask") == "ask" else QColor("white"))
-    painter.drawRoundedRect(box, 6, 6)
-    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"{mode} {approval}")
-
-
-_ARROW_SHAPES = {  # (angle offset, distance from the tip in arrow sizes), closed
-    "diamond": [(0.0, 0.0), (0.5, 0.7), (0.0, 1.4), (-0.5, 0.7), (0.0, 0.0)],
-    "filled": [(0.0, 0.0), (0.45, 1.0), (-0.45, 1.0), (0.0, 0.0)],
-    "open": [(0.0, 0.0), (0.45, 1.0), (-0.45, 1.0), (0.0, 0.0)],
-}
-
-
-def _clip(ax: Any, ay: Any, bx: Any, by: Any, x0: float, y0: float, x1: float,
-          y1: float) -> tuple[Any, Any]:
-    """Liang–Barsky: the parameters where segments a → b enter and leave the rect."""
-    import numpy as np
-
-    t_in = np.zeros(len(ax))
-    t_out = np.ones(len(ax))
-    for d, lo_edge, hi_edge, origin in ((bx - ax, x0, x1, ax), (by - ay, y0, y1, ay)):
-        moving = d != 0
-        safe = np.where(moving, d, 1.0)
-        t_a = (lo_edge - origin) / safe
-        t_b = (hi_edge - origin) / safe
-        t_in = np.where(moving, np.maximum(t_in, np.minimum(t_a, t_b)), t_in)
-        t_out = np.where(moving, np.minimum(t_out, np.maximum(t_a, t_b)), t_out)
-    t_in = np.clip(t_in, 0.0, 1.0)
-    return t_in, np.clip(np.maximum(t_out, t_in), 0.0, 1.0)
-
-
-def _polygon(px: Any, py: Any, start: int, count: int) -> QPolygonF:
-    return QPolygonF([QPointF(x, y) for x, y in zip(
-        px[start:start + count].tolist(), py[start:start + count].tolist(), strict=True)])
 
 
 class EdgeLayer:
@@ -147,10 +74,12 @@ class EdgeLayer:
     def __init__(self, request_update: Callable[[QRectF], None], label_font: Any) -> None:
         self._request_update = request_update
         self.label_font = label_font
-        self.items: list[EdgeItem | None] = []
+        self.items: list[EdgeItem | None] = []  # None: a free row, or not built yet
+        self.edges: list[m.Edge | None] = []  # the relationship of each row (None: free)
         self.ctrl: list[tuple[float, ...]] = []  # 8 floats per row: p0, c1, c2, p3
         self._free: list[int] = []
-        self._pending: set[int] = set()
+        self._pending: set[int] = set()  # rows whose cubic changed
+        self._unrouted: set[int] = set()  # rows whose polyline is not computed yet
         self.selected: set[int] = set()  # rows drawn in the selection colour
         self.special: set[int] = set()  # rows drawn one by one: active (a live run), faded
         self._arrays: dict[str, Any] = {}
@@ -163,11 +92,33 @@ class EdgeLayer:
         if self._free:
             row = self._free.pop()
             self.items[row] = item
+            self.edges[row] = item.edge
             self.ctrl[row] = ()
         else:
             row = len(self.items)
             self.items.append(item)
+            self.edges.append(item.edge)
             self.ctrl.append(())
+        return row
+
+    def add_rows(self, edges: list[m.Edge], ctrl: Any) -> int:
+        """Rows for `edges` (with their cubics, an (n, 8) array) that no item stands for
+        yet: the layer paints them at once and `adopt` gives each its item later. Returns
+        the first row; the others follow in order."""
+        first = len(self.items)
+        self.items.extend([None] * len(edges))
+        self.edges.extend(edges)
+        self.ctrl.extend(map(tuple, ctrl.tolist()))
+        self._pending.update(range(first, first + len(edges)))
+        self._chords = None
+        return first
+
+    def adopt(self, item: EdgeItem, row: int) -> int:
+        """`item` stands for `row` (added by `add_rows`) from now on."""
+        if self.items[row] is not None or self.edges[row] is None:
+            raise ValueError(f"edge row {row} is taken or free")
+        self.items[row] = item
+        self.edges[row] = item.edge
         return row
 
     def remove(self, item: EdgeItem) -> None:
@@ -176,6 +127,7 @@ class EdgeLayer:
             return
         box = self._ctrl_box(self.ctrl[row])
         self.items[row] = None
+        self.edges[row] = None
         self.ctrl[row] = ()
         self._free.append(row)
         self._pending.add(row)
@@ -187,9 +139,11 @@ class EdgeLayer:
 
     def clear(self) -> None:
         self.items.clear()
+        self.edges.clear()
         self.ctrl.clear()
         self._free.clear()
         self._pending.clear()
+        self._unrouted.clear()
         self.special.clear()
         self.selected.clear()
         self._arrays = {}
@@ -199,6 +153,7 @@ class EdgeLayer:
         row = item.row
         old = self._ctrl_box(self.ctrl[row])
         self.ctrl[row] = ctrl
+        self.edges[row] = item.edge
         self._pending.add(row)
         self._chords = None
         if not self.bulk:
@@ -236,7 +191,9 @@ class EdgeLayer:
 
     # ------------------------------------------------------------ geometry
 
-    def _flush(self) -> dict[str, Any]:
+    def _flush(self, curves: bool = True) -> dict[str, Any]:
+        """Bring the arrays up to date: the cubics and kinds of changed rows (all that
+        zoomed-out straight lines need) and, with `curves`, their polylines too."""
         import numpy as np
 
         a = self._arrays
@@ -249,32 +206,52 @@ class EdgeLayer:
                  "y": np.zeros((cap, SEGMENTS + 1)), "cum": np.zeros((cap, SEGMENTS + 1)),
                  "box": np.zeros((cap, 4)), "back": np.zeros((cap, 2)), "mid": np.zeros((cap, 2)),
                  "segbox": np.zeros((4, cap, SEGMENTS)),
-                 "basis": old.get("basis") if old else _basis()}
+                 "basis": old.get("basis") if old else polyline_basis()}
             if old:
                 k = old["valid"].shape[0]
                 for key in ("valid", "kind", "ctrl", "x", "y", "cum", "box", "back", "mid"):
                     a[key][:k] = old[key]
                 a["segbox"][:, :k] = old["segbox"]
             self._arrays = a
-        if not self._pending:
-            return a
+        if self._pending:
+            self._flush_controls(a)
+        if curves and self._unrouted:
+            self._flush_curves(a)
+        return a
+
+    def _flush_controls(self, a: dict[str, Any]) -> None:
+        import numpy as np
+
         rows = np.fromiter(self._pending, dtype=np.int64, count=len(self._pending))
         self._pending.clear()
-        live = [r for r in rows.tolist() if self.items[r] is not None and self.ctrl[r]]
+        edges = self.edges
+        live = [r for r in rows.tolist() if edges[r] is not None and self.ctrl[r]]
         a["valid"][rows] = False
         if not live:
-            return a
+            return
         idx = np.array(live, dtype=np.int64)
-        ctrl = np.array([self.ctrl[r] for r in live])
-        kinds = [KINDS.index(item.edge.kind) if (item := self.items[r]) is not None else 0
-                 for r in live]
+        index = {kind: k for k, kind in enumerate(KINDS)}
+        a["ctrl"][idx] = [self.ctrl[r] for r in live]
+        a["kind"][idx] = [index[edge.kind] if (edge := edges[r]) is not None else 0
+                          for r in live]
+        a["valid"][idx] = True
+        self._unrouted.update(live)
+
+    def _flush_curves(self, a: dict[str, Any]) -> None:
+        import numpy as np
+
+        idx = np.fromiter(self._unrouted, dtype=np.int64, count=len(self._unrouted))
+        self._unrouted.clear()
+        idx = idx[a["valid"][idx]]
+        if idx.size == 0:
+            return
+        ctrl = a["ctrl"][idx]
         basis = a["basis"]
         xs = ctrl[:, 0::2] @ basis  # (k, SEGMENTS + 1)
         ys = ctrl[:, 1::2] @ basis
         seg = np.hypot(np.diff(xs, axis=1), np.diff(ys, axis=1))
         cum = np.zeros_like(xs)
         np.cumsum(seg, axis=1, out=cum[:, 1:])
-        a["ctrl"][idx] = ctrl
         a["x"][idx], a["y"][idx], a["cum"][idx] = xs, ys, cum
         segbox = a["segbox"]
         segbox[0][idx] = np.minimum(xs[:, :-1], xs[:, 1:])
@@ -287,9 +264,11 @@ class EdgeLayer:
         tm = np.array([0.125, 0.375, 0.375, 0.125])
         a["back"][idx] = np.stack([ctrl[:, 0::2] @ tb, ctrl[:, 1::2] @ tb], axis=1)
         a["mid"][idx] = np.stack([ctrl[:, 0::2] @ tm, ctrl[:, 1::2] @ tm], axis=1)
-        a["kind"][idx] = kinds
-        a["valid"][idx] = True
-        return a
+
+    def prepare(self) -> None:
+        """Compute whatever painting curves will need, ahead of time (an idle moment)."""
+        if self.items:
+            self._flush()
 
     def extent(self) -> QRectF:
         """The box of all edges (empty without edges)."""
@@ -305,7 +284,7 @@ class EdgeLayer:
     def paint(self, painter: QPainter, rect: QRectF, lod: float, exact: bool = False) -> None:
         if not self.items:
             return
-        a = self._flush()
+        a = self._flush(curves=not exact and lod >= CHORD_LOD)
         if exact:
             self._paint_exact(painter, rect, lod)
         elif lod < CHORD_LOD:
@@ -317,7 +296,7 @@ class EdgeLayer:
         """Every edge as a straight cosmetic line, one path per kind (zoomed out)."""
         from designer.canvas.fastpath import segments_path
 
-        a = a if a is not None else self._flush()
+        a = a if a is not None else self._flush(curves=False)
         if self._chords is None:
             self._chords = {}
             for k in range(len(KINDS)):
@@ -382,8 +361,8 @@ class EdgeLayer:
         k = np.arange(len(rows))
         lo = seg.argmax(axis=1)
         hi = SEGMENTS - 1 - seg[:, ::-1].argmax(axis=1)
-        t_in, _ = _clip(xs[k, lo], ys[k, lo], xs[k, lo + 1], ys[k, lo + 1], x0, y0, x1, y1)
-        _, t_out = _clip(xs[k, hi], ys[k, hi], xs[k, hi + 1], ys[k, hi + 1], x0, y0, x1, y1)
+        t_in, _ = clip_segments(xs[k, lo], ys[k, lo], xs[k, lo + 1], ys[k, lo + 1], x0, y0, x1, y1)
+        _, t_out = clip_segments(xs[k, hi], ys[k, hi], xs[k, hi + 1], ys[k, hi + 1], x0, y0, x1, y1)
         enter = cum[k, lo] + t_in * (cum[k, lo + 1] - cum[k, lo])
         period = np.array([_DASH_UNITS[s.EDGE_STYLES[kind].dash] * s.EDGE_STYLES[kind].width
                            for kind in KINDS])[a["kind"][rows]]
@@ -440,7 +419,7 @@ class EdgeLayer:
             if detailed:
                 painter.setPen(QPen(colour, look.width + (1.5 if picked else 0.0), dash))
                 for i in np.flatnonzero(mine).tolist():
-                    painter.drawPolyline(_polygon(px, py, int(offsets[i]), int(counts[i])))
+                    painter.drawPolyline(run_polygon(px, py, int(offsets[i]), int(counts[i])))
                 continue
             keep = mine[owner]
             sel_counts = counts[mine]
@@ -461,7 +440,7 @@ class EdgeLayer:
             look = s.EDGE_STYLES[kind]
             colour = s.SELECTION_COLOUR if picked else look.colour
             tx, ty, an = tips[mine, 0], tips[mine, 1], angle[mine]
-            spec = _ARROW_SHAPES[look.arrow]
+            spec = ARROW_SHAPES[look.arrow]
             vx = np.stack([tx - r * ARROW_SIZE * np.cos(an + d) for d, r in spec], axis=1)
             vy = np.stack([ty - r * ARROW_SIZE * np.sin(an + d) for d, r in spec], axis=1)
             connect = np.tile(np.array([0] + [1] * (len(spec) - 1), dtype=np.int32), len(tx))
@@ -477,19 +456,20 @@ class EdgeLayer:
                 continue
             pen, colour = edge_pen(item, lod)
             painter.setPen(pen)
-            painter.drawPolyline(_polygon(px, py, int(offsets[i]), int(counts[i])))
-            self._paint_arrow(painter, item, colour, rect)
+            painter.drawPolyline(run_polygon(px, py, int(offsets[i]), int(counts[i])))
+            self._paint_arrow(painter, item.row, colour, rect)
             painter.setBrush(Qt.BrushStyle.NoBrush)
         if lod >= LABEL_LOD:
             self._paint_labels(painter, rect, rows, a)
 
-    def _paint_arrow(self, painter: QPainter, item: EdgeItem, colour: QColor,
+    def _paint_arrow(self, painter: QPainter, row: int, colour: QColor,
                      rect: QRectF | None) -> None:
-        c = self.ctrl[item.row]
+        c, edge = self.ctrl[row], self.edges[row]
         tip = QPointF(c[6], c[7])
-        if rect is not None and not rect.adjusted(-PAD, -PAD, PAD, PAD).contains(tip):
+        outside = rect is not None and not rect.adjusted(-PAD, -PAD, PAD, PAD).contains(tip)
+        if edge is None or outside:
             return
-        arrow = s.EDGE_STYLES[item.edge.kind].arrow
+        arrow = s.EDGE_STYLES[edge.kind].arrow
         painter.setPen(QPen(colour, 1.4))
         painter.setBrush(QColor("white") if arrow == "open" else colour)
         painter.drawPolygon(arrow_polygon(tip, bezier_point(c, 0.97), arrow))
@@ -501,25 +481,38 @@ class EdgeLayer:
             & (mids[:, 0] >= rect.left() - 20) & (mids[:, 0] <= rect.right() + 20) \
             & (mids[:, 1] >= rect.top() - 10) & (mids[:, 1] <= rect.bottom() + 10)
         for row, (mx, my) in zip(rows[near].tolist(), mids[near].tolist(), strict=True):
-            item = self.items[row]
-            if item is None:
+            edge = self.edges[row]
+            if edge is None:
                 continue
-            _, colour = edge_pen(item, 1.0)
-            paint_grant_label(painter, item.edge, QPointF(mx, my), colour, self.label_font)
+            _, colour = self.row_pen(row, 1.0)
+            paint_grant_label(painter, edge, QPointF(mx, my), colour, self.label_font)
+
+    def row_pen(self, row: int, lod: float) -> tuple[QPen, QColor]:
+        """The pen of the edge in `row`: its item's state, or the plain look of its kind
+        while no item stands for it yet (it cannot be selected or lit before that)."""
+        item = self.items[row]
+        if item is not None:
+            return edge_pen(item, lod)
+        edge = self.edges[row]
+        assert edge is not None
+        return kind_pen(edge.kind, lod)
 
     def _paint_exact(self, painter: QPainter, rect: QRectF, lod: float) -> None:
         """Exports: every edge meeting `rect` as its true cubic, one by one."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for item in self.items:
-            if item is None or not item.ctrl:
+        for row, edge in enumerate(self.edges):
+            c = self.ctrl[row]
+            if edge is None or not c:
                 continue
-            if not item.sceneBoundingRect().intersects(rect):
+            box = self._ctrl_box(c)
+            if box is None or not box.intersects(rect):
                 continue
-            pen, colour = edge_pen(item, lod)
+            pen, colour = self.row_pen(row, lod)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawPath(item.curve())
-            self._paint_arrow(painter, item, colour, None)
-            if lod >= LABEL_LOD and item.edge.kind is m.EdgeKind.TOOL_ACCESS:
-                paint_grant_label(painter, item.edge, bezier_point(item.ctrl, 0.5), colour,
-                                  self.label_font)
+            curve = QPainterPath(QPointF(c[0], c[1]))
+            curve.cubicTo(c[2], c[3], c[4], c[5], c[6], c[7])
+            painter.drawPath(curve)
+            self._paint_arrow(painter, row, colour, None)
+            if lod >= LABEL_LOD and edge.kind is m.EdgeKind.TOOL_ACCESS:
+                paint_grant_label(painter, edge, bezier_point(c, 0.5), colour, self.label_font)

@@ -17,8 +17,9 @@ override there costs about a microsecond per item per frame.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -33,16 +34,23 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QGraphicsItem,
-    QGraphicsLineItem,
     QGraphicsPathItem,
     QGraphicsRectItem,
     QGraphicsSceneHoverEvent,
+    QGraphicsSceneMouseEvent,
     QStyleOptionGraphicsItem,
     QWidget,
 )
 
 from designer.canvas import style as s
+from designer.canvas import text as tx
 from designer.canvas.edge_layer import EdgeLayer
+from designer.canvas.geometry import card_anchor, edge_controls
+
+if TYPE_CHECKING:
+    from designer.canvas.links import ServerLinkItem
+
+__all__ = ["EDGE_TYPE", "NODE_TYPE", "EdgeItem", "NodeItem", "card_anchor", "edge_controls"]
 from runtime.roster import model as m
 
 NODE_TYPE = QGraphicsItem.UserType + 1
@@ -65,36 +73,49 @@ _BORDER = QColor("#d1d5db")
 _ACTIVE = QColor("#f59e0b")
 _WHITE = QColor("white")
 _CARD_BRUSH = QBrush(s.CARD_FILL)
+_MARKER_PEN = QPen(_WHITE, 1.5)
+_HANDLE_PEN = QPen(s.TYPE_COLOURS[m.NodeType.AGENT], 1.5)
 _LOW_FILL = {t: c.lighter(150) for t, c in s.TYPE_COLOURS.items()}
 HIT_BAND = 10.0  # the width of an edge's clickable band, in scene px
+_NODE_FLAGS = (QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+               | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+               | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable)
+_EDGE_FLAGS = (QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+               | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
 
 
 class NodeItem(QGraphicsRectItem):
-    def __init__(self, node: m.Node) -> None:
+    """A card at (x, y).
+
+    Built for speed, since a roster opens thousands: no Python `itemChange` (Qt would
+    call it, through Shiboken at about 8 µs a time, for every flag, scene and position
+    change of every card); instead `setPos`, `moveBy`, `setX`, `setY` and a mouse drag
+    call `moved`, and the scene follows the selection through `selectionChanged`. The
+    card stacks above edges (-1) at the default z; the state that is usually at its
+    default lives on the class; the tooltip is written when asked for
+    (`tooltip_text`, shown by the scene's help event), not stored in every item."""
+
+    # the scene: caches to drop; True when the card moved (else its look changed)
+    on_change: Callable[[bool], None] | None = None
+    badge_text = ""
+    badge_colour = s.CARD_SUBTEXT
+    caps_text = ""
+    errors = 0
+    warnings = 0
+    is_entry = False
+    highlight: QColor | None = None  # legal/illegal target while drawing an edge
+    run_state: str | None = None  # overlay for live runs (issue 7)
+    _rect = _CARD
+
+    def __init__(self, node: m.Node, x: float = 0.0, y: float = 0.0) -> None:
         super().__init__(_NODE_BOUNDS)
-        self.setPen(_NO_PEN)
-        self.on_change: Callable[[], None] | None = None  # the scene's overview cache
         self.node = node
         self.edges: list[EdgeItem] = []
         self.links: list[ServerLinkItem] = []
-        self.badge_text = ""
-        self.badge_colour = s.CARD_SUBTEXT
-        self.caps_text = ""
-        self.errors = 0
-        self.warnings = 0
-        self.is_entry = False
-        self.highlight: QColor | None = None  # legal/illegal target while drawing an edge
-        self.run_state: str | None = None  # overlay for live runs (issue 7)
-        self._rect = _CARD
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
-            | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
-        )
+        self.setPen(_NO_PEN)
+        super().setPos(x, y)
+        self.setFlags(_NODE_FLAGS)
         self.setAcceptHoverEvents(True)
-        self.setZValue(1)
-        self._update_tooltip()
 
     # ------------------------------------------------------------ data
 
@@ -107,7 +128,6 @@ class NodeItem(QGraphicsRectItem):
 
     def set_node(self, node: m.Node) -> None:
         self.node = node
-        self._update_tooltip()
         self.update()
 
     def set_badge(self, text: str, colour: QColor, caps: str = "") -> None:
@@ -121,22 +141,25 @@ class NodeItem(QGraphicsRectItem):
             self.update()
             self._changed()
 
-    def _changed(self) -> None:
+    def _changed(self, moved: bool = False) -> None:
         if self.on_change is not None:
-            self.on_change()
+            self.on_change(moved)
 
     def set_highlight(self, colour: QColor | None) -> None:
         if colour != self.highlight:
             self.highlight = colour
             self.update()
 
-    def _update_tooltip(self) -> None:
+    def tooltip_text(self) -> str:
         node = self.node
         lines = [f"<b>{node.name or node.id}</b> ({node.id})"]
         role = getattr(node, "role", "")
         if role:
             lines.append(role)
-        self.setToolTip("<br>".join(lines))
+        return "<br>".join(lines)
+
+    def toolTip(self) -> str:
+        return self.tooltip_text()
 
     # ------------------------------------------------------------ geometry
 
@@ -191,16 +214,43 @@ class NodeItem(QGraphicsRectItem):
     def anchor_in(self) -> QPointF:
         return self.mapToScene(QPointF(self._rect.left(), self._rect.center().y()))
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            for edge in self.edges:
-                edge.adjust()
-            for link in self.links:
-                link.adjust()
-            self._changed()
-        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
-            self._changed()
-        return super().itemChange(change, value)
+    # ------------------------------------------------------------ moving
+
+    def moved(self) -> None:
+        """The card is somewhere else: its edges and server links follow it."""
+        for edge in self.edges:
+            edge.adjust()
+        for link in self.links:
+            link.adjust()
+        self._changed(True)
+
+    def setPos(self, *args: Any) -> None:
+        before = self.pos()
+        super().setPos(*args)
+        if self.pos() != before:
+            self.moved()
+
+    def moveBy(self, dx: float, dy: float) -> None:
+        self.setPos(self.x() + dx, self.y() + dy)
+
+    def setX(self, x: float) -> None:
+        self.setPos(x, self.y())
+
+    def setY(self, y: float) -> None:
+        self.setPos(self.x(), y)
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        """Qt drags this card and every other selected movable one (in C++, past
+        `setPos`); whichever of them moved has its edges follow."""
+        scene = self.scene()
+        group = [self] if scene is None else [self, *(
+            item for item in scene.selectedItems() if isinstance(item, NodeItem)
+            and item is not self)]
+        before = [item.pos() for item in group]
+        super().mouseMoveEvent(event)
+        for item, was in zip(group, before, strict=True):
+            if item.pos() != was:
+                item.moved()
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         if self.has_handle:
@@ -251,47 +301,40 @@ class NodeItem(QGraphicsRectItem):
         painter.setBrush(colour)
         painter.drawEllipse(glyph_rect)
         painter.setPen(_WHITE)
-        painter.setFont(_GLYPH_FONT)
-        painter.drawText(glyph_rect, Qt.AlignmentFlag.AlignCenter,
-                         s.TYPE_GLYPHS[self.node.node_type])
+        tx.draw(painter, glyph_rect, s.TYPE_GLYPHS[self.node.node_type], _GLYPH_FONT,
+                  tx.CENTRE)
         # title
         painter.setPen(s.CARD_TEXT)
-        painter.setFont(_TITLE_FONT)
         title_rect = QRectF(rect.left() + 42, rect.top() + 8, rect.width() - 70, 18)
-        metrics = painter.fontMetrics()
-        title = metrics.elidedText(self.node.name or self.node.id, Qt.TextElideMode.ElideRight,
-                                   int(title_rect.width()))
-        painter.drawText(title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         title)
+        tx.draw(painter, title_rect, tx.elide(self.node.name or self.node.id, _TITLE_FONT,
+                                                  int(title_rect.width())), _TITLE_FONT)
         if lod >= 0.55:
             self._paint_details(painter, rect)
         self._paint_markers(painter, rect)
 
     def _paint_details(self, painter: QPainter, rect: QRectF) -> None:
-        painter.setFont(_SMALL_FONT)
         painter.setPen(s.CARD_SUBTEXT)
         subtitle = self.node.id
         if isinstance(self.node, m.Tool | m.Placeholder):
             subtitle += f" · {self.node.kind}"
         sub_rect = QRectF(rect.left() + 42, rect.top() + 26, rect.width() - 54, 14)
-        metrics = painter.fontMetrics()
-        painter.drawText(sub_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         metrics.elidedText(subtitle, Qt.TextElideMode.ElideRight,
-                                            int(sub_rect.width())))
+        tx.draw(painter, sub_rect, tx.elide(subtitle, _SMALL_FONT, int(sub_rect.width())),
+                  _SMALL_FONT)
         if self.badge_text:
-            width = metrics.horizontalAdvance(self.badge_text) + 12
+            width = math.ceil(tx.layout(self.badge_text, _SMALL_FONT)[1]) + 12
             badge = QRectF(rect.left() + 12, rect.bottom() - 22, width, 16)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self.badge_colour)
             painter.drawRoundedRect(badge, 8, 8)
-            painter.setPen(QColor("white"))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self.badge_text)
+            painter.setPen(_WHITE)
+            tx.draw(painter, badge, self.badge_text, _SMALL_FONT, tx.CENTRE)
         if self.caps_text:
             painter.setPen(s.CARD_SUBTEXT)
             caps_rect = QRectF(rect.left() + 90, rect.bottom() - 22, rect.width() - 100, 16)
-            painter.drawText(caps_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             metrics.elidedText(self.caps_text, Qt.TextElideMode.ElideLeft,
-                                                int(caps_rect.width())))
+            tx.draw(painter, caps_rect, tx.elide(self.caps_text, _SMALL_FONT,
+                                                     int(caps_rect.width()),
+                                                     Qt.TextElideMode.ElideLeft),
+                      _SMALL_FONT, tx.RIGHT)
 
     def _paint_markers(self, painter: QPainter, rect: QRectF) -> None:
         if self.is_entry:
@@ -304,45 +347,15 @@ class NodeItem(QGraphicsRectItem):
         if self.errors or self.warnings:
             colour = s.ERROR_COLOUR if self.errors else s.WARNING_COLOUR
             marker = QRectF(rect.right() - 26, rect.top() - 8, 24, 18)
-            painter.setPen(QPen(QColor("white"), 1.5))
+            painter.setPen(_MARKER_PEN)
             painter.setBrush(colour)
             painter.drawRoundedRect(marker, 9, 9)
-            painter.setFont(_SMALL_FONT)
-            painter.drawText(marker, Qt.AlignmentFlag.AlignCenter,
-                             str(self.errors or self.warnings))
+            tx.draw(painter, marker, str(self.errors or self.warnings), _SMALL_FONT,
+                      tx.CENTRE)
         if self.has_handle:
-            painter.setPen(QPen(s.TYPE_COLOURS[m.NodeType.AGENT], 1.5))
-            painter.setBrush(QColor("white"))
+            painter.setPen(_HANDLE_PEN)
+            painter.setBrush(_WHITE)
             painter.drawEllipse(self.handle_centre(), s.HANDLE_RADIUS, s.HANDLE_RADIUS)
-
-
-def card_anchor(x: float, y: float, ox: float, oy: float) -> tuple[float, float, float, float]:
-    """`NodeItem.anchor_towards` for a card at (x, y) in plain floats: the anchor point
-    and the outward direction towards the point (ox, oy)."""
-    w, h = s.NODE_WIDTH, s.NODE_HEIGHT
-    cx, cy = x + w / 2, y + h / 2
-    dx, dy = ox - cx, oy - cy
-    if abs(dx) >= w or abs(dx) * h >= abs(dy) * w:
-        return (x + w, cy, 1.0, 0.0) if dx >= 0 else (x, cy, -1.0, 0.0)
-    return (cx, y + h, 0.0, 1.0) if dy >= 0 else (cx, y, 0.0, -1.0)
-
-
-def edge_controls(source: QPointF, target: QPointF) -> tuple[float, ...]:
-    """The cubic of an edge between the cards at `source` and `target` (their positions):
-    start, two control points and end, as 8 floats."""
-    sx, sy = source.x(), source.y()
-    tx, ty = target.x(), target.y()
-    half_w, half_h = s.NODE_WIDTH / 2, s.NODE_HEIGHT / 2
-    x0, y0, ox, oy = card_anchor(sx, sy, tx + half_w, ty + half_h)
-    x3, y3, ix, iy = card_anchor(tx, ty, sx + half_w, sy + half_h)
-    # Each control point reaches half the distance along its own side's normal, so
-    # a long, steep edge between neighbouring columns bends inside the gap between
-    # them instead of overshooting sideways (a reach from the full length did).
-    dx, dy = x3 - x0, y3 - y0
-    reach_out = max(abs(dx * ox + dy * oy) * 0.5, 40.0)
-    reach_in = max(abs(dx * ix + dy * iy) * 0.5, 40.0)
-    return (x0, y0, x0 + ox * reach_out, y0 + oy * reach_out,
-            x3 + ix * reach_in, y3 + iy * reach_in, x3, y3)
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -353,13 +366,15 @@ class EdgeItem(QGraphicsPathItem):
     selection, `update`)."""
 
     def __init__(self, edge: m.Edge, source: NodeItem, target: NodeItem,
-                 layer: EdgeLayer) -> None:
+                 layer: EdgeLayer, row: int = -1) -> None:
+        """With `row`, the item takes over a row the layer already paints (an edge of
+        an opened roster, built after the first frame); otherwise it adds one."""
         super().__init__()
         self.edge = edge
         self.source = source
         self.target = target
         self.layer = layer
-        self.row = layer.add(self)
+        self.row = layer.add(self) if row < 0 else layer.adopt(self, row)
         self.ctrl: tuple[float, ...] = ()
         self._shape: QPainterPath | None = None
         self._active = False  # lit up while a live run uses it (issue 7)
@@ -367,10 +382,8 @@ class EdgeItem(QGraphicsPathItem):
         source.edges.append(self)
         target.edges.append(self)
         self.setPen(_NO_PEN)
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
-        self.setZValue(0)
-        self._update_tooltip()
+        self.setFlags(_EDGE_FLAGS)
+        self.setZValue(-1)  # under the cards (at 0) for hit tests; painted by the layer
         self.adjust()
 
     @property
@@ -406,7 +419,6 @@ class EdgeItem(QGraphicsPathItem):
 
     def set_edge(self, edge: m.Edge) -> None:
         self.edge = edge
-        self._update_tooltip()
         self.layer.moved(self, self.ctrl)  # the kind, and so the look, may differ
 
     def detach(self) -> None:
@@ -416,14 +428,17 @@ class EdgeItem(QGraphicsPathItem):
         self.layer.remove(self)
         self.row = -1
 
-    def _update_tooltip(self) -> None:
+    def tooltip_text(self) -> str:
         edge = self.edge
         text = f"{s.EDGE_STYLES[edge.kind].label}: {edge.source} → {edge.target}"
         if edge.kind is m.EdgeKind.TOOL_ACCESS:
             text += f" ({edge.mode or 'read'}, {edge.approval or 'ask'})"
             if edge.purpose:
                 text += f"<br>{edge.purpose}"
-        self.setToolTip(text)
+        return text
+
+    def toolTip(self) -> str:
+        return self.tooltip_text()
 
     def adjust(self) -> None:
         c = edge_controls(self.source.pos(), self.target.pos())
@@ -438,7 +453,7 @@ class EdgeItem(QGraphicsPathItem):
         box = QPainterPath(QPointF(min(xs) - HIT_BAND / 2, min(ys) - HIT_BAND / 2))
         box.lineTo(max(xs) + HIT_BAND / 2, max(ys) + HIT_BAND / 2)
         self.setPath(box)
-        if self.row >= 0:
+        if self.row >= 0 and self.layer.ctrl[self.row] != c:
             self.layer.moved(self, c)
 
     def curve(self) -> QPainterPath:
@@ -454,55 +469,3 @@ class EdgeItem(QGraphicsPathItem):
             stroker.setWidth(HIT_BAND)
             self._shape = stroker.createStroke(self.curve())
         return self._shape
-
-
-_LINK_PEN = QPen(QColor("#9ca3af"), 1.2)
-
-
-class ServerLinkItem(QGraphicsLineItem):
-    """A faint line from an MCP tool to the server that provides it (not an edge).
-    Painted by Qt itself: there is nothing in its look that needs Python."""
-
-    def __init__(self, tool: NodeItem, server: NodeItem) -> None:
-        super().__init__()
-        self.tool, self.server = tool, server
-        tool.links.append(self)
-        server.links.append(self)
-        self.setPen(_LINK_PEN)
-        self.setZValue(-1)
-        self.adjust()
-
-    def detach(self) -> None:
-        for end in (self.tool, self.server):
-            if self in end.links:
-                end.links.remove(self)
-
-    def adjust(self) -> None:
-        self.setLine(QLineF(self.tool.anchor_towards(self.server.centre())[0],
-                            self.server.anchor_towards(self.tool.centre())[0]))
-
-
-class TempEdgeItem(QGraphicsItem):
-    """The line that follows the mouse while a new edge is being drawn."""
-
-    def __init__(self, start: QPointF) -> None:
-        super().__init__()
-        self.start = start
-        self.end = start
-        self.legal: bool | None = None
-        self.setZValue(5)
-
-    def set_end(self, end: QPointF, legal: bool | None) -> None:
-        self.prepareGeometryChange()
-        self.end, self.legal = end, legal
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(self.start, self.end).normalized().adjusted(-6, -6, 6, 6)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
-        colour = {True: s.LEGAL_COLOUR, False: s.ILLEGAL_COLOUR}.get(
-            self.legal, QColor("#6b7280")) if self.legal is not None else QColor("#6b7280")
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(colour, 2, Qt.PenStyle.DashLine))
-        painter.drawLine(self.start, self.end)

@@ -13,21 +13,39 @@ of asking every item. `content_changed` tells the overview that its picture is
 stale. The scene keeps no spatial index: the BSP tree cost 2 GB and 26 s to
 build for 60k items whose edges are up to 80,000 px long, and every item's
 bounding rect is answered in C++, so a linear scan is cheap (docs/benchmarks.md).
+
+Opening a large roster shows it before every edge has an item: the layer paints
+all edges from the first frame (their routes computed in one numpy pass), and
+the `EdgeItem`s, which serve selection, hit tests and tooltips, are built from
+the event loop a slice at a time. Anything that needs them builds the rest at
+once first: `edges`, `items()`, a mouse press, a tooltip, a card that moves. Up
+to `EAGER_EDGES` edges they are built during `attach`. Tooltips are written
+when asked for (`helpEvent`), not stored in thousands of items.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsSceneHelpEvent,
+    QGraphicsSceneMouseEvent,
+    QToolTip,
+    QWidget,
+)
 
 from designer.canvas import style as s
 from designer.canvas.batch import NodeBatch
 from designer.canvas.edge_layer import EdgeLayer
-from designer.canvas.items import LABEL_FONT, EdgeItem, NodeItem, ServerLinkItem
+from designer.canvas.items import HIT_BAND, LABEL_FONT, EdgeItem, NodeItem
+from designer.canvas.links import ServerLinkItem
 from designer.document_signals import DocumentSignals
 from runtime.roster import effective as eff
 from runtime.roster import model as m
@@ -37,6 +55,8 @@ from runtime.roster.checks.base import Finding, Severity
 from runtime.roster.document import Document
 
 GRID_ZOOM = 0.6  # the dot grid from here up (below, dots would be a grey haze)
+BUILD_SLICE_S = 0.008  # edge items built per event-loop turn after an open, at most
+EAGER_EDGES = 500  # up to this many, edge items are built at once (about 20 ms)
 
 
 def short_model(model_id: str) -> str:
@@ -52,12 +72,19 @@ class RosterScene(QGraphicsScene):
         self.catalog = catalog or load_catalog()
         self.document: Document | None = None
         self.nodes: dict[str, NodeItem] = {}
-        self.edges: dict[str, EdgeItem] = {}
+        self._edges: dict[str, EdgeItem] = {}
+        self._unbuilt: list[tuple[m.Edge, int]] = []  # edges painted, their items not built
+        self._unbuilt_box = QRectF()  # what their items will span (itemsBoundingRect)
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(0)
+        self._build_timer.timeout.connect(lambda: self._build_some_edges())
         self._press_positions: dict[str, QPointF] = {}
         self._run_lit: tuple[set[str], set[str]] = (set(), set())  # run overlay (issue 7)
         self._selected_edges: set[EdgeItem] = set()
         self.layer = EdgeLayer(self._edges_changed, LABEL_FONT)
         self.batch = NodeBatch()
+        self._bulk = False  # attach() is adding cards: one change signal at the end
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setBackgroundBrush(s.CANVAS_BACKGROUND)
         self.selectionChanged.connect(self._selection_changed)
@@ -65,9 +92,16 @@ class RosterScene(QGraphicsScene):
     # ------------------------------------------------------------ wiring
 
     def attach(self, document: Document, signals: DocumentSignals) -> None:
+        """Show `document`. Cards are built at once; edges are painted by the layer from
+        the first frame, and their items (selection, hit tests, tooltips) are built from
+        the event loop a slice at a time, or all at once as soon as anything needs them
+        (`edges`, `items()`, a press, a tooltip, a card that moves)."""
+        self._build_timer.stop()
+        self._unbuilt = []
+        self._unbuilt_box = QRectF()
         self.clear()
         self.nodes.clear()
-        self.edges.clear()
+        self._edges.clear()
         self._selected_edges.clear()
         self.layer.clear()
         self.batch.invalidate()
@@ -76,14 +110,17 @@ class RosterScene(QGraphicsScene):
         fallback = layered_layout(document.nodes, document.edges, document.meta.entry) \
             if missing else {}
         self.layer.bulk = True  # one repaint at the end, not one per edge
+        self._bulk = True
         try:
+            decorations: dict[object, tuple[str, QColor, str]] = {}
             for node in document.nodes.values():
-                self._add_node(node, document.layout.get(node.id) or fallback.get(node.id))
-            for edge in document.edges.values():
-                self._add_edge(edge)
+                self._add_node(node, document.layout.get(node.id) or fallback.get(node.id),
+                               decorations)
+            self._add_edge_rows(list(document.edges.values()))
             self._relink_servers()
         finally:
             self.layer.bulk = False
+            self._bulk = False
         self.update()
         self.content_changed.emit()
         signals.node_added.connect(self._node_added)
@@ -97,6 +134,88 @@ class RosterScene(QGraphicsScene):
         signals.roster_changed.connect(self._roster_changed)
         self._fit_scene_rect()
 
+    def _add_edge_rows(self, edges: list[m.Edge]) -> None:
+        """Hand `edges` to the layer with their routes, computed in one numpy pass; their
+        items follow from the event loop (`_build_some_edges`)."""
+        nodes = self.nodes
+        drawn = [e for e in edges if e.source in nodes and e.target in nodes]
+        if not drawn:
+            return  # (dangling references are R01's to report; nothing to draw)
+        import numpy as np
+
+        from designer.canvas.geometry import edge_controls_array
+
+        at = {node_id: (pos.x(), pos.y()) for node_id, item in nodes.items()
+              for pos in (item.pos(),)}
+        ends = np.array([(*at[e.source], *at[e.target]) for e in drawn])
+        ctrl = edge_controls_array(ends[:, 0], ends[:, 1], ends[:, 2], ends[:, 3])
+        first = self.layer.add_rows(drawn, ctrl)
+        self._unbuilt = [(edge, first + i) for i, edge in enumerate(drawn)]
+        self._unbuilt.reverse()  # built from the end of the list
+        half = HIT_BAND / 2
+        xs, ys = ctrl[:, 0::2], ctrl[:, 1::2]
+        x0, y0 = float(xs.min()) - half, float(ys.min()) - half
+        self._unbuilt_box = QRectF(x0, y0, float(xs.max()) + half - x0,
+                                   float(ys.max()) + half - y0)
+        if len(drawn) <= EAGER_EDGES:
+            self.ensure_edges()
+        else:
+            self._build_timer.start()
+
+    @property
+    def edges(self) -> dict[str, EdgeItem]:
+        """The item of every drawn edge, by edge id (built now if still pending)."""
+        if self._unbuilt:
+            self.ensure_edges()
+        return self._edges
+
+    def edges_pending(self) -> int:
+        """How many edges are painted but have no item yet."""
+        return len(self._unbuilt)
+
+    def ensure_edges(self) -> None:
+        """Build every pending edge item now."""
+        self._build_edges(None)
+
+    def _build_some_edges(self) -> None:
+        self.layer.prepare()  # the edges' polylines, before the first zoom-in needs them
+        self._build_edges(BUILD_SLICE_S)
+
+    def _build_edges(self, budget_s: float | None) -> None:
+        pending = self._unbuilt
+        if not pending:
+            return
+        deadline = None if budget_s is None else time.perf_counter() + budget_s
+        nodes, edges, layer = self.nodes, self._edges, self.layer
+        layer.bulk = True  # the layer already paints them: no repaint per item
+        try:
+            while pending:
+                edge, row = pending.pop()
+                item = EdgeItem(edge, nodes[edge.source], nodes[edge.target], layer, row)
+                self.addItem(item)
+                edges[edge.id] = item
+                if deadline is not None and len(pending) % 64 == 0 \
+                        and time.perf_counter() > deadline:
+                    break
+        finally:
+            layer.bulk = False
+        if pending:
+            self._build_timer.start()
+        else:
+            self._build_timer.stop()
+            self._unbuilt_box = QRectF()
+
+    def items(self, *args: Any, **kwargs: Any) -> list[QGraphicsItem]:
+        """`QGraphicsScene.items`, with every edge item built first."""
+        if self._unbuilt:
+            self.ensure_edges()
+        return super().items(*args, **kwargs)
+
+    def itemsBoundingRect(self) -> QRectF:
+        """`QGraphicsScene.itemsBoundingRect`, counting edges whose items are pending."""
+        rect = super().itemsBoundingRect()
+        return rect.united(self._unbuilt_box) if self._unbuilt else rect
+
     def _fit_scene_rect(self) -> None:
         bounds = self.itemsBoundingRect().adjusted(-400, -300, 400, 300)
         self.setSceneRect(bounds.united(QRectF(-600, -400, 1200, 800)))
@@ -109,18 +228,24 @@ class RosterScene(QGraphicsScene):
         if isinstance(node, m.Tool | m.McpServer):
             self._relink_servers()
 
-    def _add_node(self, node: m.Node, position: m.Position | None) -> None:
-        item = NodeItem(node)
+    def _add_node(self, node: m.Node, position: m.Position | None,
+                  decorations: dict[object, tuple[str, QColor, str]] | None = None) -> None:
         if position is None:
             position = m.Position(40.0 * (len(self.nodes) % 10), 120.0 * (len(self.nodes) // 10))
-        item.setPos(position.x, position.y)
-        self._decorate(item)
+        item = NodeItem(node, position.x, position.y)
+        self._decorate(item, decorations)
         self.addItem(item)
         item.on_change = self._nodes_changed
         self.nodes[node.id] = item
-        self._nodes_changed()
+        if not self._bulk:
+            self._nodes_changed()
 
-    def _nodes_changed(self) -> None:
+    def _nodes_changed(self, moved: bool = False) -> None:
+        if moved and self._unbuilt:
+            # The pending edges are built along the card's new place; their old routes
+            # were painted, so everything is repainted once.
+            self.ensure_edges()
+            self.update()
         self.batch.invalidate()
         self.content_changed.emit()
 
@@ -129,6 +254,7 @@ class RosterScene(QGraphicsScene):
         self.content_changed.emit()
 
     def _selection_changed(self) -> None:
+        self.batch.invalidate_selection()  # (the cards' selection look, zoomed out)
         selected = {item for item in self.selectedItems() if isinstance(item, EdgeItem)}
         changed = selected ^ self._selected_edges
         many = len(changed) > 32  # a rubber band: one repaint, not one per edge
@@ -137,17 +263,26 @@ class RosterScene(QGraphicsScene):
         self._selected_edges = selected
         if many:
             self.update()
-            self.content_changed.emit()
+        self.content_changed.emit()
 
-    def _decorate(self, item: NodeItem) -> None:
+    def _decorate(self, item: NodeItem,
+                  known: dict[object, tuple[str, QColor, str]] | None = None) -> None:
+        """Badge and entry mark of a card; `known` remembers model badges across the
+        cards of one roster (thousands of agents share a handful of models)."""
         node = item.node
         assert self.document is not None
         meta = self.document.meta
         if isinstance(node, m.Agent):
             model_id = eff.agent_model(node, meta) or "no model"
-            info = self.catalog.get(model_id)
-            colour = s.TIER_COLOURS.get(info.tier, s.CARD_SUBTEXT) if info else s.ERROR_COLOUR
-            item.set_badge(short_model(model_id), colour)
+            badge = known.get(model_id) if known is not None else None
+            if badge is None:
+                info = self.catalog.get(model_id)
+                colour = s.TIER_COLOURS.get(info.tier, s.CARD_SUBTEXT) if info \
+                    else s.ERROR_COLOUR
+                badge = (short_model(model_id), colour, "")
+                if known is not None:
+                    known[model_id] = badge
+            item.set_badge(*badge)
             item.is_entry = node.id in meta.entry
         elif isinstance(node, m.Tool):
             risk = eff.tool_risk(node)
@@ -176,6 +311,7 @@ class RosterScene(QGraphicsScene):
         if item is not None:
             item.set_node(new)
             self._decorate(item)
+            self._nodes_changed()  # its kind, and so its colour zoomed out, may differ
             if key == "server" or isinstance(new, m.McpServer):
                 self._relink_servers()
 
@@ -245,12 +381,13 @@ class RosterScene(QGraphicsScene):
     def show_findings(self, findings: list[Finding]) -> None:
         errors: Counter[str] = Counter()
         warnings: Counter[str] = Counter()
+        edges = self.document.edges if self.document is not None else {}
         for finding in findings:
             if finding.acknowledged:
                 continue
             subject = finding.subject
-            if subject in self.edges:
-                subject = self.edges[subject].edge.source
+            if subject in edges:
+                subject = edges[subject].source
             (errors if finding.severity is Severity.ERROR else warnings)[subject] += 1
         for node_id, item in self.nodes.items():
             item.set_problems(errors[node_id], warnings[node_id])
@@ -292,6 +429,8 @@ class RosterScene(QGraphicsScene):
     # ------------------------------------------------------------ dragging
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._unbuilt:
+            self.ensure_edges()  # a click or a rubber band may pick any edge
         super().mousePressEvent(event)
         self._press_positions = {
             item.node_id: item.pos() for item in self.selectedItems() if isinstance(item, NodeItem)
@@ -324,6 +463,16 @@ class RosterScene(QGraphicsScene):
             item = self.nodes.get(node_or_edge) or self.edges.get(node_or_edge)
             if item is not None:
                 item.setSelected(True)
+
+    def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:
+        """Tooltips, written when asked for: the topmost card or edge under the pointer."""
+        for item in self.items(event.scenePos()):
+            if isinstance(item, NodeItem | EdgeItem):
+                QToolTip.showText(event.screenPos(), item.tooltip_text(), event.widget())
+                event.setAccepted(True)
+                return
+        QToolTip.hideText()
+        event.setAccepted(False)
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         painter.fillRect(rect, s.CANVAS_BACKGROUND)

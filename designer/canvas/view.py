@@ -15,9 +15,10 @@ letting Qt visit every item, then the rubber band and the edge being drawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import cast
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -26,24 +27,34 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QRegion,
     QWheelEvent,
 )
-from PySide6.QtWidgets import (
-    QGraphicsView,
-    QRubberBand,
-    QStyle,
-    QStyleOptionRubberBand,
-    QToolTip,
-)
+from PySide6.QtWidgets import QGraphicsView, QRubberBand, QToolTip
 
 from designer.canvas import style as s
 from designer.canvas.batch import BATCH_MIN_NODES, BATCH_ZOOM
-from designer.canvas.items import NodeItem, TempEdgeItem
+from designer.canvas.items import NodeItem
+from designer.canvas.links import TempEdgeItem
 from designer.canvas.scene import RosterScene
 from runtime.roster.legality import Legality
 
 PALETTE_MIME = "application/x-agent-roster-palette"
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
+
+
+def _strips(region: QRegion) -> list[QRectF]:
+    """The rectangles of `region` worth painting one by one: a few that together cover
+    much less than their bounding rect (the two strips a scroll exposes). Each costs a
+    pass over the edges, so many rects, or rects that fill their bounds, are painted as
+    one bounding rect (an empty list)."""
+    count = region.rectCount()
+    if count < 2 or count > 3:
+        return []
+    rects = list(cast("Iterable[QRect]", region))  # QRegion iterates over its rects
+    bounds = region.boundingRect()
+    area = sum(r.width() * r.height() for r in rects)
+    return [QRectF(r) for r in rects] if area < 0.4 * bounds.width() * bounds.height() else []
 
 
 class NewEdgeAction:
@@ -105,6 +116,7 @@ class RosterView(QGraphicsView):
         self.legality = legality
         self._edge_action: NewEdgeAction | None = None
         self._panning: QPointF | None = None
+        self._exposed: list[QRectF] = []  # the rects of the paint event under way
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
@@ -174,14 +186,19 @@ class RosterView(QGraphicsView):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if not self.batched():
-            super().paintEvent(event)
+            self._exposed = _strips(event.region())
+            try:
+                super().paintEvent(event)
+            finally:
+                self._exposed = []
             return
         scene = self.roster_scene()
         painter = QPainter(self.viewport())
         painter.fillRect(event.rect(), s.CANVAS_BACKGROUND)
         painter.setTransform(self.viewportTransform())
         scene.layer.paint_chords(painter)
-        scene.batch.paint(painter, list(scene.nodes.values()))
+        scene.batch.paint(painter, list(scene.nodes.values()), lambda: [
+            i for i in scene.selectedItems() if isinstance(i, NodeItem)])
         action = self._edge_action
         if action is not None and action.line.scene() is scene:
             painter.save()
@@ -191,6 +208,9 @@ class RosterView(QGraphicsView):
         painter.resetTransform()
         band = self.rubberBandRect()
         if not band.isNull():
+            # Imported here: QStyle's Python type costs ~16 ms of the designer's cold start.
+            from PySide6.QtWidgets import QStyle, QStyleOptionRubberBand
+
             option = QStyleOptionRubberBand()
             option.initFrom(self.viewport())
             option.rect = band
@@ -198,6 +218,24 @@ class RosterView(QGraphicsView):
             self.style().drawControl(QStyle.ControlElement.CE_RubberBand, option, painter,
                                      self.viewport())
         painter.end()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        """The scene's background and edges, once per exposed rectangle.
+
+        Qt hands over the bounding rect of what needs painting; after a scroll that is
+        the whole viewport although only two thin strips were exposed (the rest was
+        blitted). Painting the edges for each strip alone keeps a scroll frame small."""
+        scene = self.roster_scene()
+        if not self._exposed:
+            scene.drawBackground(painter, QRectF(rect))
+            return
+        to_scene = self.viewportTransform().inverted()[0]
+        for exposed in self._exposed:
+            strip = to_scene.mapRect(exposed).adjusted(-1, -1, 1, 1)
+            painter.save()
+            painter.setClipRect(strip, Qt.ClipOperation.IntersectClip)
+            scene.drawBackground(painter, strip)
+            painter.restore()
 
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()
