@@ -4,7 +4,7 @@
 
 Per size it measures, in one process on one machine:
 
-- **load**: `io.loads(bytes)` (libyaml events → plain values → typed content)
+- **load**: `io.loads(bytes)` (line reader or libyaml events → plain values → typed content)
   against PyYAML `CSafeLoader` (libyaml), `SafeLoader` (pure Python) and
   ruamel.yaml's pure safe loader. The baselines only build plain dicts; ours
   also decodes and validates into `RosterContent`. Parse-only and
@@ -197,9 +197,14 @@ def bench_load(text: str, plan: Plan) -> tuple[list[h.Row], dict[str, Any]]:
         raw = yaml_read.parse(text)
         decode = _part(lambda: codec.decode(raw), plan)
         assert decode is not None
-        rows += [h.Row("  of which yaml_read.parse", parse, note="libyaml events → plain values"),
-                 h.Row("  of which codec.decode", decode, note="plain values → RosterContent")]
-        out |= {"parse": parse, "decode": decode}
+        events = _part(lambda: yaml_read.parse_events(text), plan)  # the reader before round 3
+        assert events is not None
+        rows += [h.Row("  of which yaml_read.parse", parse,
+                       note="line reader (yaml_fast), libyaml events when it hands back"),
+                 h.Row("  of which codec.decode", decode, note="plain values → RosterContent"),
+                 h.Row("  parse via libyaml events only", events, ours=parse,
+                       note="yaml_read.parse_events, the whole parse before round 3")]
+        out |= {"parse": parse, "decode": decode, "parse_events": events}
 
     def baseline(label: str, key: str, fn: Callable[[], object], budget: float) -> None:
         stats = _baseline(fn, plan, budget)

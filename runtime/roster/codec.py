@@ -19,6 +19,7 @@ from runtime.roster import fields as f
 from runtime.roster import model as m
 from runtime.roster import props as p
 from runtime.roster.kinds import tool_kind
+from runtime.roster.props_fast import read_props, write_props
 from runtime.roster.yaml_write import Flow
 
 FORMAT_NAME: Final = "agent-roster"
@@ -57,17 +58,17 @@ class RosterContent:
 
 def _sandbox(value: Any, path: f.Path) -> m.Sandbox:
     raw = f.expect_mapping(value, path, "sandbox")
-    return m.Sandbox(**f.read_props(raw, p.SANDBOX_PROPS, path, "sandbox"))
+    return m.Sandbox(**read_props(raw, p.SANDBOX_PROPS, path, "sandbox"))
 
 
 def _annotations(value: Any, path: f.Path) -> m.Annotations:
     spec = next(s for s in p.TOOL_PROPS if s.name == "annotations")
     raw = f.expect_mapping(value, path, "annotations")
-    return m.Annotations(**f.read_props(raw, spec.nested, path, "annotations"))
+    return m.Annotations(**read_props(raw, spec.nested, path, "annotations"))
 
 
 def _decode_agent(agent_id: str, raw: dict[str, Any], path: f.Path, content: RosterContent) -> None:
-    values = f.read_props(raw, p.AGENT_PROPS, path, f"agent '{agent_id}'", extra=AGENT_EXTRA)
+    values = read_props(raw, p.AGENT_PROPS, path, f"agent '{agent_id}'", extra=AGENT_EXTRA)
     output = raw.get("output")
     if output is not None:
         out = f.expect_mapping(output, (*path, "output"), "output")
@@ -80,12 +81,19 @@ def _decode_agent(agent_id: str, raw: dict[str, Any], path: f.Path, content: Ros
     _decode_edges(agent_id, raw, path, content)
 
 
+_ID_MATCH: Final = f.ID_PATTERN.match
+
+
 def _decode_edges(agent_id: str, raw: dict[str, Any], path: f.Path, content: RosterContent) -> None:
-    def add(edge: m.Edge, at: f.Path) -> None:
-        edge_id = edge.id
-        if edge_id in content.edges:
-            f.fail(at, f"{edge.target!r} is listed twice", hint="remove the repeat")
-        content.edges[edge_id] = edge
+    """The agent's delegations, grants and escalations. Plain ids and well-typed grants
+    take the short way; anything else goes through the checks that name the problem."""
+    edges = content.edges
+
+    def add(kind: m.EdgeKind, target: str, attrs: dict[str, Any], at: f.Path) -> None:
+        edge_id = m.edge_id(kind, agent_id, target)
+        if edge_id in edges:
+            f.fail(at, f"{target!r} is listed twice", hint="remove the repeat")
+        edges[edge_id] = m.Edge(kind, agent_id, target, **attrs)
 
     delegates = raw.get("delegates_to")
     if delegates is not None:
@@ -97,34 +105,43 @@ def _decode_edges(agent_id: str, raw: dict[str, Any], path: f.Path, content: Ros
                 expected="a list such as [seo, research]",
                 hint="write the agent ids in [ ] or as '- id' lines",
             )
+        kind = m.EdgeKind.DELEGATION
         for i, item in enumerate(delegates):
             attrs: dict[str, Any] = {}
-            if isinstance(item, dict) and len(item) == 1:
-                ((target, spec),) = item.items()
-                attrs = f.read_props(
-                    f.expect_mapping(spec, (*at, i, target), "delegation"),
-                    p.DELEGATION_PROPS,
-                    (*at, i, target),
-                    "delegation",
-                )
+            if item.__class__ is str and _ID_MATCH(item) is not None:
+                target = item  # the common case: a plain, valid id
             else:
-                target = item
-            f.check_id(target, (*at, i), "delegate")
-            add(m.Edge(m.EdgeKind.DELEGATION, agent_id, target, **attrs), (*at, i))
+                if isinstance(item, dict) and len(item) == 1:
+                    ((target, spec),) = item.items()
+                    attrs = read_props(
+                        f.expect_mapping(spec, (*at, i, target), "delegation"),
+                        p.DELEGATION_PROPS,
+                        (*at, i, target),
+                        "delegation",
+                    )
+                else:
+                    target = item
+                f.check_id(target, (*at, i), "delegate")
+            add(kind, target, attrs, (*at, i))
     uses = raw.get("uses")
     if uses is not None:
         at = (*path, "uses")
+        kind = m.EdgeKind.TOOL_ACCESS
         for tool_id, grant in f.expect_mapping(uses, at, "uses").items():
-            f.check_id(tool_id, (*at, tool_id), "tool")
-            spec = f.expect_mapping(grant, (*at, tool_id), "tool grant")
-            attrs = f.read_props(spec, p.GRANT_PROPS, (*at, tool_id), "tool grant")
-            add(m.Edge(m.EdgeKind.TOOL_ACCESS, agent_id, tool_id, **attrs), (*at, tool_id))
+            grant_at = (*at, tool_id)
+            if tool_id.__class__ is not str or _ID_MATCH(tool_id) is None:
+                f.check_id(tool_id, grant_at, "tool")
+            spec = grant if grant.__class__ is dict else f.expect_mapping(
+                grant, grant_at, "tool grant")
+            add(kind, tool_id, read_props(spec, p.GRANT_PROPS, grant_at, "tool grant"), grant_at)
     escalates = raw.get("escalates_to")
     if escalates is not None:
         at = (*path, "escalates_to")
+        kind = m.EdgeKind.ESCALATION
         for i, human in enumerate(f.string_list(escalates, at)):
-            f.check_id(human, (*at, i), "human")
-            add(m.Edge(m.EdgeKind.ESCALATION, agent_id, human), (*at, i))
+            if _ID_MATCH(human) is None:
+                f.check_id(human, (*at, i), "human")
+            add(kind, human, {}, (*at, i))
 
 
 def _decode_tool(tool_id: str, raw: dict[str, Any], path: f.Path, content: RosterContent) -> None:
@@ -140,21 +157,21 @@ def _decode_tool(tool_id: str, raw: dict[str, Any], path: f.Path, content: Roste
     if kind is None:
         content.nodes[tool_id] = m.Placeholder(tool_id, "tools", kind_id, m.freeze(raw))
         return
-    values = f.read_props(raw, p.TOOL_PROPS, path, f"tool '{tool_id}'", extra=("extensions",))
+    values = read_props(raw, p.TOOL_PROPS, path, f"tool '{tool_id}'", extra=("extensions",))
     if "sandbox" in values:
         values["sandbox"] = _sandbox(raw["sandbox"], (*path, "sandbox"))
     if "annotations" in values:
         values["annotations"] = _annotations(raw["annotations"], (*path, "annotations"))
     if kind.config and "config" in values:
         config_path = (*path, "config")
-        f.read_props(m.thaw(values["config"]), kind.config, config_path, f"{kind_id} config")
+        read_props(m.thaw(values["config"]), kind.config, config_path, f"{kind_id} config")
     if raw.get("extensions") is not None:
         values["extensions"] = f.read_extensions(raw["extensions"], (*path, "extensions"))
     content.nodes[tool_id] = m.Tool(id=tool_id, **values)
 
 
 def _decode_human(human_id: str, raw: dict[str, Any], path: f.Path, content: RosterContent) -> None:
-    values = f.read_props(raw, p.HUMAN_PROPS, path, f"human '{human_id}'", extra=("extensions",))
+    values = read_props(raw, p.HUMAN_PROPS, path, f"human '{human_id}'", extra=("extensions",))
     if raw.get("extensions") is not None:
         values["extensions"] = f.read_extensions(raw["extensions"], (*path, "extensions"))
     content.nodes[human_id] = m.Human(id=human_id, **values)
@@ -163,7 +180,7 @@ def _decode_human(human_id: str, raw: dict[str, Any], path: f.Path, content: Ros
 def _decode_server(
     server_id: str, raw: dict[str, Any], path: f.Path, content: RosterContent
 ) -> None:
-    values = f.read_props(
+    values = read_props(
         raw, p.MCP_SERVER_PROPS, path, f"MCP server '{server_id}'", extra=("extensions",)
     )
     if "sandbox" in values:
@@ -190,21 +207,21 @@ _DECODERS = {
 
 
 def _decode_meta(raw: dict[str, Any]) -> m.RosterMeta:
-    values = f.read_props(
+    values = read_props(
         {k: raw[k] for k in ("name", "description") if k in raw}, p.META_PROPS, (), "roster"
     )
     entry: tuple[str, ...] = ()
     if raw.get("entry") is not None:
         entry = f.string_list(raw["entry"], ("entry",))
     defaults = m.Defaults(
-        **f.read_props(
+        **read_props(
             f.expect_mapping(raw.get("defaults"), ("defaults",), "defaults"),
             p.DEFAULTS_PROPS,
             ("defaults",),
             "defaults",
         )
     )
-    policy_raw = f.read_props(
+    policy_raw = read_props(
         f.expect_mapping(raw.get("policy"), ("policy",), "policy"),
         p.POLICY_PROPS,
         ("policy",),
@@ -216,14 +233,14 @@ def _decode_meta(raw: dict[str, Any]) -> m.RosterMeta:
     for name, spec in f.expect_mapping(raw.get("providers"), ("providers",), "providers").items():
         at = ("providers", name)
         providers[name] = m.Provider(
-            **f.read_props(
+            **read_props(
                 f.expect_mapping(spec, at, "provider"), p.PROVIDER_PROPS, at, f"provider '{name}'"
             )
         )
     audit = None
     if raw.get("audit") is not None:
         audit = m.Audit(
-            **f.read_props(
+            **read_props(
                 f.expect_mapping(raw["audit"], ("audit",), "audit"),
                 p.AUDIT_PROPS,
                 ("audit",),
@@ -242,7 +259,7 @@ def _decode_meta(raw: dict[str, Any]) -> m.RosterMeta:
         ack_at: f.Path = ("acknowledged", i)
         acks.append(
             m.Acknowledgement(
-                **f.read_props(
+                **read_props(
                     f.expect_mapping(item, ack_at, "acknowledgement"),
                     p.ACK_PROPS,
                     ack_at,
@@ -281,7 +298,13 @@ def decode(raw: dict[str, Any]) -> RosterContent:
                     at_key=True,
                 )
             _DECODERS[section](node_id, f.expect_mapping(node_raw, path, node_id), path, content)
+    layout = content.layout
     for node_id, pos in f.expect_mapping(raw.get("layout"), ("layout",), "layout").items():
+        if pos.__class__ is dict and len(pos) == 2:  # the common case: {x: number, y: number}
+            x, y = pos.get("x"), pos.get("y")
+            if _finite(x) and _finite(y):
+                layout[node_id] = m.Position(float(x), float(y))  # type: ignore[arg-type]
+                continue
         at: f.Path = ("layout", node_id)
         pos_map = f.expect_mapping(pos, at, "position")
         f.check_keys(pos_map, ["x", "y"], at, "position")
@@ -298,8 +321,14 @@ def decode(raw: dict[str, Any]) -> RosterContent:
                     expected="a canvas coordinate such as 120 or -40.5",
                     hint="move the node in the designer, or delete this layout entry",
                 )
-        content.layout[node_id] = m.Position(float(xy[0]), float(xy[1]))  # type: ignore[arg-type]
+        layout[node_id] = m.Position(float(xy[0]), float(xy[1]))  # type: ignore[arg-type]
     return content
+
+
+def _finite(value: Any) -> bool:
+    """An int or a float that is neither infinite nor NaN (exact types: the short way)."""
+    cls = value.__class__
+    return cls is int or (cls is float and math.isfinite(value))
 
 
 # ---------------------------------------------------------------- encoding
@@ -322,11 +351,11 @@ def _compact(value: Any, depth: int = 0) -> Any:
 
 
 def _encode_nested(obj: Any, specs: tuple[p.PropSpec, ...]) -> dict[str, Any]:
-    return f.write_props(obj, specs)
+    return write_props(obj, specs)
 
 
 def _encode_agent(agent: m.Agent, edges: list[m.Edge]) -> dict[str, Any]:
-    out = f.write_props(agent, p.AGENT_PROPS)
+    out = write_props(agent, p.AGENT_PROPS)
     if agent.output_schema is not None:
         out["output"] = {"schema": _compact(m.thaw(agent.output_schema))}
     delegates: list[Any] = []
@@ -334,10 +363,10 @@ def _encode_agent(agent: m.Agent, edges: list[m.Edge]) -> dict[str, Any]:
     escalates: list[str] = []
     for edge in edges:
         if edge.kind is m.EdgeKind.DELEGATION:
-            attrs = f.write_props(edge, p.DELEGATION_PROPS)
+            attrs = write_props(edge, p.DELEGATION_PROPS)
             delegates.append(Flow({edge.target: Flow(attrs)}) if attrs else edge.target)
         elif edge.kind is m.EdgeKind.TOOL_ACCESS:
-            uses[edge.target] = Flow(f.write_props(edge, p.GRANT_PROPS))
+            uses[edge.target] = Flow(write_props(edge, p.GRANT_PROPS))
         else:
             escalates.append(edge.target)
     if delegates:
@@ -352,7 +381,7 @@ def _encode_agent(agent: m.Agent, edges: list[m.Edge]) -> dict[str, Any]:
 
 
 def _encode_tool(tool: m.Tool) -> dict[str, Any]:
-    out = f.write_props(tool, p.TOOL_PROPS)
+    out = write_props(tool, p.TOOL_PROPS)
     if "input_schema" in out:
         out["input_schema"] = _compact(out["input_schema"])
     if tool.sandbox is not None:
@@ -375,7 +404,7 @@ def _encode_node(node: m.Node, edges: list[m.Edge]) -> dict[str, Any]:
     if isinstance(node, m.Placeholder):
         return m.thaw(node.raw)  # type: ignore[no-any-return]
     specs = p.HUMAN_PROPS if isinstance(node, m.Human) else p.MCP_SERVER_PROPS
-    out = f.write_props(node, specs)
+    out = write_props(node, specs)
     if isinstance(node, m.McpServer) and node.sandbox is not None:
         out["sandbox"] = _encode_nested(node.sandbox, p.SANDBOX_PROPS)
     if isinstance(node, m.McpServer) and "env" in out:
@@ -390,22 +419,22 @@ def _encode_node(node: m.Node, edges: list[m.Edge]) -> dict[str, Any]:
 def encode(content: RosterContent, version: int) -> dict[str, Any]:
     meta = content.meta
     out: dict[str, Any] = {"format": FORMAT_NAME, "version": version}
-    out.update(f.write_props(meta, p.META_PROPS))
+    out.update(write_props(meta, p.META_PROPS))
     if meta.entry:
         out["entry"] = list(meta.entry)
     for key, value, specs in (
         ("defaults", meta.defaults, p.DEFAULTS_PROPS),
         ("policy", meta.policy, p.POLICY_PROPS),
     ):
-        fields_set = f.write_props(value, specs)
+        fields_set = write_props(value, specs)
         if fields_set:
             out[key] = fields_set
     if meta.providers:
         out["providers"] = {
-            name: f.write_props(prov, p.PROVIDER_PROPS) for name, prov in meta.providers.items()
+            name: write_props(prov, p.PROVIDER_PROPS) for name, prov in meta.providers.items()
         }
     if meta.audit is not None:
-        out["audit"] = f.write_props(meta.audit, p.AUDIT_PROPS)
+        out["audit"] = write_props(meta.audit, p.AUDIT_PROPS)
     by_source: dict[str, list[m.Edge]] = {}
     for edge in content.edges.values():
         by_source.setdefault(edge.source, []).append(edge)
@@ -417,7 +446,7 @@ def encode(content: RosterContent, version: int) -> dict[str, Any]:
         if sections[section]:
             out[section] = sections[section]
     if meta.acknowledged:
-        out["acknowledged"] = [Flow(f.write_props(a, p.ACK_PROPS)) for a in meta.acknowledged]
+        out["acknowledged"] = [Flow(write_props(a, p.ACK_PROPS)) for a in meta.acknowledged]
     if meta.extensions:
         out["extensions"] = m.thaw(meta.extensions)
     layout = _encode_layout(content)

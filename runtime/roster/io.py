@@ -14,14 +14,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runtime.roster import codec, comments, yaml_read, yaml_write
 from runtime.roster.atomic import write_atomic
 from runtime.roster.errors import RosterLoadError, format_path
 from runtime.roster.migrations import CURRENT_VERSION, migrate
 from runtime.roster.schema import SCHEMA_ID
-from runtime.secrets.scanner import SecretHit, scan_text, scan_value
+
+if TYPE_CHECKING:  # the scanner compiles its patterns on import: loaded at the first save
+    from runtime.secrets.scanner import SecretHit
 
 # First line of every roster the project writes, so that editors running the YAML
 # language server validate and complete the file against the published schema.
@@ -194,6 +196,8 @@ def guarded_bytes(data: dict[str, Any], target: str, *, comments_from: str | Non
     the fields in the message. With `comments_from`, the comments of that text are put
     back in (runtime/roster/comments.py; raises `CommentsLost` if they cannot be).
     """
+    from runtime.secrets.scanner import scan_text, scan_value
+
     text = SCHEMA_HEADER + yaml_write.dumps(data)
     if comments_from is not None:
         text = comments.carry(comments_from, text, data)

@@ -136,19 +136,25 @@ def _literal_block(text: str, indent: str) -> str | None:
 def _flow(value: Any) -> str | None:
     """One-line rendering of a scalar list or a `Flow` mapping of scalars, if short."""
     if isinstance(value, list):
+        if all(v.__class__ is str for v in value):  # the common case: a list of names
+            text = "[" + ", ".join([v if _plain_flow(v) else quote(v) for v in value]) + "]"
+            return text if len(text) <= FLOW_WIDTH else None
         if any(isinstance(v, dict | list) for v in value):
             return None
-        text = "[" + ", ".join(scalar(v, flow=True) for v in value) + "]"
+        text = "[" + ", ".join([scalar(v, flow=True) for v in value]) + "]"
     else:
         parts = []
         for key, item in value.items():
-            if isinstance(item, dict | list):
+            name = key if key.__class__ is str and _plain_flow(key) else scalar(key, flow=True)
+            if item.__class__ is str:  # scalar(item, flow=True), inlined for the common case
+                parts.append(f"{name}: {item if _plain_flow(item) else quote(item)}")
+            elif isinstance(item, dict | list):
                 inner = _flow(item) if isinstance(item, list) or isinstance(item, Flow) else None
                 if inner is None:
                     return None
-                parts.append(f"{scalar(key, flow=True)}: {inner}")
+                parts.append(f"{name}: {inner}")
             else:
-                parts.append(f"{scalar(key, flow=True)}: {scalar(item, flow=True)}")
+                parts.append(f"{name}: {scalar(item, flow=True)}")
         text = "{" + ", ".join(parts) + "}"
     return text if len(text) <= FLOW_WIDTH else None
 
@@ -186,9 +192,13 @@ def _emit_value(out: list[str], key_prefix: str, value: Any, indent: str) -> Non
 
 
 def _emit_mapping(out: list[str], mapping: dict[str, Any], indent: str) -> None:
+    append = out.append
     for key, value in mapping.items():
         name = key if key.__class__ is str and _plain_block(key) else scalar(key)
-        _emit_value(out, f"{indent}{name}:", value, indent)
+        if value.__class__ is str and "\n" not in value:  # _emit_value's first case, inlined
+            append(f"{indent}{name}: {value if _plain_block(value) else quote(value)}")
+        else:
+            _emit_value(out, f"{indent}{name}:", value, indent)
 
 
 def _emit_sequence(out: list[str], items: list[Any], indent: str) -> None:
