@@ -292,24 +292,38 @@ def _lowercase(text: str) -> str:
     return text.replace("\u0130", "I").lower()
 
 
-# Every provider rule starts with (or needs) one of these; one C-speed search rules most
-# strings out before the per-rule loop. Keep it in step with _RULES (a test checks recall).
+# Every provider rule starts with (or needs) one of these; a few C-speed substring
+# searches rule most strings out before the per-rule loop. Keep it in step with _RULES (a
+# test checks recall). `_PROVIDER_HINT` is the same test as one regex, which is slower:
+# an alternation of literals is tried at every position of the text.
+_PROVIDER_HINTS: Final = ("sk-", "T3BlbkFJ", "A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AWS",
+                          "-----", "gh", "github_pat_", "glpat-", "xox", "hf_", "k_live_",
+                          "k_prod_", "AIza", "eyJ")  # "aws" is looked for in the lowered text
 _PROVIDER_HINT: Final = re.compile(
     r"sk-|T3BlbkFJ|A3T|AKIA|ASIA|ABIA|ACCA|aws|AWS|-----|gh[pousr]_|github_pat_|glpat-|"
     r"xox[abprs]-|hf_|k_live_|k_prod_|AIza|eyJ",
 )
 
 
+def _may_hold_provider_key(text: str, lowered: str) -> bool:
+    """False only if no provider rule can match (a superset of `_PROVIDER_HINT.search`)."""
+    if "aws" in lowered:
+        return True
+    for hint in _PROVIDER_HINTS:
+        if hint in text:
+            return True
+    return False
+
+
 def _scan_providers(text: str, lowered: str, out: _Collector) -> None:
-    # On a long text the hint search costs more than the per-rule literal scans it saves.
-    if len(text) < 4096 and not _PROVIDER_HINT.search(text) and "aws" not in lowered:
+    # On a long text the hint test costs more than the per-rule literal scans it saves.
+    if len(text) < 4096 and not _may_hold_provider_key(text, lowered):
         return
     present: dict[tuple[bool, str], bool] = {}
     for rule in _RULES:
         haystack = lowered if rule.lower else text
-        if rule.keywords and not any(
-            present.setdefault((rule.lower, k), k in haystack) for k in rule.keywords
-        ):
+        if rule.keywords and not any(_present(present, rule.lower, k, haystack)
+                                     for k in rule.keywords):
             continue
         secret_group = "secret" if "secret" in rule.pattern.groupindex else 0
         for m in rule.pattern.finditer(haystack):
@@ -322,6 +336,14 @@ def _scan_providers(text: str, lowered: str, out: _Collector) -> None:
                 continue
             if shannon_entropy(secret[len(prefix) :]) >= rule.min_entropy:
                 out.add(rule.name, rule.description, start, end, prefix)
+
+
+def _present(seen: dict[tuple[bool, str], bool], lower: bool, keyword: str, text: str) -> bool:
+    """Whether `keyword` occurs in `text`, searched once per scan (rules share keywords)."""
+    known = seen.get((lower, keyword))
+    if known is None:
+        known = seen[(lower, keyword)] = keyword in text
+    return known
 
 
 def _scan_assignments(text: str, lowered: str, out: _Collector) -> None:
@@ -360,8 +382,8 @@ def _scan_tokens(text: str, out: _Collector) -> None:
     mask = text.encode("ascii", "replace").translate(_TOKEN_MASK)  # one byte per character
     if "keyring:" in text or "env:" in text:  # blank out references: names, not secrets
         blanked = bytearray(mask)  # in place: rebuilding bytes per reference is quadratic
-        for ref in _REFERENCE.finditer(text):
-            blanked[ref.start() : ref.end()] = b" " * (ref.end() - ref.start())
+        for start, end in _references(text):
+            blanked[start:end] = b" " * (end - start)
         mask = bytes(blanked)
     for m in _TOKEN_RUN.finditer(mask):
         start, end = m.span()
@@ -382,6 +404,32 @@ _CANDIDATE: Final = re.compile(r"\S{12}")
 _REFERENCE: Final = re.compile(
     r"keyring:[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._@-]*|env:[A-Za-z_][A-Za-z0-9_]*"
 )
+
+
+_REFERENCE_AT: Final = {prefix: re.compile(pattern) for prefix, pattern in zip(
+    ("keyring:", "env:"), _REFERENCE.pattern.split("|"), strict=True)}
+
+
+def _references(text: str) -> list[tuple[int, int]]:
+    """The spans of `_REFERENCE.finditer(text)`, with the regex tried only where one of its
+    prefixes occurs (str.find): an alternation tried at every position is slow on a long
+    text. Like finditer, a match that starts inside the previous one is skipped
+    ("keyring:a/env:X" is one reference, "keyring:a/env")."""
+    candidates = []
+    for prefix, pattern in _REFERENCE_AT.items():
+        at = text.find(prefix)
+        while at != -1:
+            m = pattern.match(text, at)
+            if m is not None:
+                candidates.append(m.span())
+            at = text.find(prefix, at + 1)
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for span in sorted(candidates):
+        if span[0] >= end:
+            spans.append(span)
+            end = span[1]
+    return spans
 
 
 def _scan(text: str, path: Path) -> _Collector:
