@@ -17,10 +17,11 @@ from runtime.forecast import montecarlo as mc
 from runtime.forecast import stats
 from runtime.forecast.defaults import default_workload, model_info, rate_limit_for
 from runtime.forecast.des import simulate
-from runtime.forecast.dists import FloatArray, sum_by
+from runtime.forecast.dists import FloatArray
 from runtime.forecast.result import Forecast
-from runtime.forecast.sampler import DENIED, TIMED_OUT, Work, sample_work
+from runtime.forecast.sampler import DENIED, TIMED_OUT, Work, walk
 from runtime.forecast.timeline import task_latency
+from runtime.forecast.totals import Totals, sum_walk
 from runtime.forecast.workload import Workload
 from runtime.roster.catalog import Catalog, load_catalog
 from runtime.roster.codec import RosterContent
@@ -53,38 +54,53 @@ def forecast(
     if not workload.mix:
         raise ValueError("the roster has no agent for tasks to enter at; add an agent first")
     rng = np.random.default_rng(seed)
-    work = sample_work(workload, catalog, tasks, rng)
-    arrival = mc.arrival_times(workload, tasks, rng)
-    cost = sum_by(work.task, work.cost, tasks)
+    hours = [load.hours for load in workload.humans.values()]
+    # Monte Carlo needs only sums (totals.py) unless some visit may run delegations in
+    # parallel or some human keeps hours: then each task's visit tree is laid out
+    sums_only = (engine == "mc" and all(h.always for h in hours)
+                 and all(load.parallel <= 1 for load in workload.agents.values()))
+    walked = walk(workload, catalog, tasks, rng, keys=not sums_only)
     notes: list[str] = []
     keep = slice(None)
-    if engine == "mc":
-        hours = [workload.humans[h].hours for h in work.humans]
-        latency, wall, _ = task_latency(work, arrival, hours)
-        utilisation = mc.utilisation(workload, work)
-        wait = dict.fromkeys((*work.agents, *work.humans), 0.0)
+    if sums_only:
+        totals = sum_walk(walked, rng)
+        arrival = mc.arrival_times(workload, tasks, rng)
+        latency, ask_wall = totals.duration, totals.ask_duration
+        utilisation = mc.utilisation(workload, totals)
+        wait = dict.fromkeys((*totals.agents, *totals.humans), 0.0)
     else:
-        limits = [rate_limit_for(workload, model_info(catalog, workload.agents[a].model))
-                  for a in work.agents]
-        sim = simulate(workload, work, arrival, limits)
-        latency = sim.latency
-        wall = sim.wall if sim.wall is not None else work.duration
-        utilisation = _measured_utilisation(workload, work, arrival, sim.busy)
-        wait = {name: float(sim.wait[i] / sim.steps[i]) if sim.steps[i] else 0.0
-                for i, name in enumerate((*work.agents, *work.humans))}
-        keep = slice(int(tasks * WARMUP_SHARE), None)
-        queued = ", ".join(sim.queued) or "none"
-        notes.append(f"agents that reached a limit and were simulated as queues: {queued}")
-    notes.extend(_depth_notes(workload, work))
-    notes.extend(_late_notes(work, mc.late_answers(workload, work, wall), engine))
+        work = walked.work(rng)
+        arrival = mc.arrival_times(workload, tasks, rng)
+        totals = Totals.of_work(work)
+        asked = work.resource >= len(work.agents)
+        if engine == "mc":
+            latency, wall, _ = task_latency(work, arrival, hours)
+            utilisation = mc.utilisation(workload, totals)
+            wait = dict.fromkeys((*work.agents, *work.humans), 0.0)
+        else:
+            limits = [rate_limit_for(workload, model_info(catalog, workload.agents[a].model))
+                      for a in work.agents]
+            sim = simulate(workload, work, arrival, limits)
+            latency = sim.latency
+            wall = sim.wall if sim.wall is not None else work.duration
+            utilisation = _measured_utilisation(workload, work, arrival, sim.busy)
+            wait = {name: float(sim.wait[i] / sim.steps[i]) if sim.steps[i] else 0.0
+                    for i, name in enumerate((*work.agents, *work.humans))}
+            keep = slice(int(tasks * WARMUP_SHARE), None)
+            queued = ", ".join(sim.queued) or "none"
+            notes.append(f"agents that reached a limit and were simulated as queues: {queued}")
+        ask_wall = wall[asked]
+    cost = totals.cost
+    notes.extend(_depth_notes(workload, totals))
+    notes.extend(_late_notes(totals, mc.late_answers(workload, totals, ask_wall), engine))
     per_month = workload.tasks_per_day * workload.days_per_month
-    human_counts = _human_requests(work)
-    asked = np.zeros(tasks)
+    human_counts = _human_requests(totals)
+    asked_any = np.zeros(tasks)
     for counts in human_counts.values():
-        asked += counts
-    spend = sum_by(work.resource, work.cost, len(work.agents))
+        asked_any += counts
+    spend = totals.spend
     total = float(spend.sum())
-    use = _rate_limit_use(workload, work, catalog)
+    use = _rate_limit_use(workload, totals, catalog)
     notes.extend(f"rate limit of {model} is at {share:.0%} at the arrival peak: calls will wait"
                  + ("" if engine == "des" else " (only the 'des' engine models that wait)")
                  for model, share in use.items() if share > 1.0)
@@ -104,26 +120,25 @@ def forecast(
         latency_mean=lat_mean,
         latency_p50=lat_p50,
         latency_p95=lat_p95,
-        escalation_rate=stats.estimate((asked > 0).astype(np.float64), stats.mean),
+        escalation_rate=stats.estimate((asked_any > 0).astype(np.float64), stats.mean),
         approvals_per_day=MappingProxyType({
             h: stats.estimate(c, stats.mean).scaled(workload.tasks_per_day)
             for h, c in human_counts.items()
         }),
         utilisation=MappingProxyType(utilisation),
         spend_share=MappingProxyType({a: float(spend[i] / total) if total else 0.0
-                                      for i, a in enumerate(work.agents)}),
+                                      for i, a in enumerate(totals.agents)}),
         rate_limit_use=MappingProxyType(use),
         mean_wait=MappingProxyType(wait),
         notes=tuple(notes),
-        timeout_rate=MappingProxyType(_outcome_share(work, TIMED_OUT)),
-        denial_rate=MappingProxyType(_outcome_share(work, DENIED)),
+        timeout_rate=MappingProxyType(_outcome_share(totals, TIMED_OUT)),
+        denial_rate=MappingProxyType(_outcome_share(totals, DENIED)),
     )
 
 
-def _human_requests(work: Work) -> dict[str, FloatArray]:
+def _human_requests(work: Totals) -> dict[str, FloatArray]:
     """Per human, the number of requests each task sent them (timed out or escalated too)."""
     asks = work.asks
-    assert asks is not None
     out: dict[str, FloatArray] = {}
     for h, human in enumerate(work.humans):
         rows = asks.human == h
@@ -131,18 +146,16 @@ def _human_requests(work: Work) -> dict[str, FloatArray]:
     return out
 
 
-def _outcome_share(work: Work, outcome: int) -> dict[str, float]:
+def _outcome_share(work: Totals, outcome: int) -> dict[str, float]:
     """Per human, the share of their requests that ended with `outcome` (0 when none came)."""
     asks = work.asks
-    assert asks is not None
     sent = np.bincount(asks.human, minlength=len(work.humans))
     hit = np.bincount(asks.human[asks.outcome == outcome], minlength=len(work.humans))
     return {h: float(hit[i] / sent[i]) if sent[i] else 0.0 for i, h in enumerate(work.humans)}
 
 
-def _late_notes(work: Work, late: FloatArray, engine: str) -> list[str]:
+def _late_notes(work: Totals, late: FloatArray, engine: str) -> list[str]:
     asks = work.asks
-    assert asks is not None
     answered = np.bincount(asks.human[asks.outcome != TIMED_OUT], minlength=len(work.humans))
     return [f"{engine}: {late[h] / answered[h]:.1%} of the requests {human} answered took "
             "longer than their timeout_s on the wall clock (overnight, or waiting in the "
@@ -150,7 +163,7 @@ def _late_notes(work: Work, late: FloatArray, engine: str) -> list[str]:
             for h, human in enumerate(work.humans) if late[h] and answered[h]]
 
 
-def _depth_notes(workload: Workload, work: Work) -> list[str]:
+def _depth_notes(workload: Workload, work: Totals) -> list[str]:
     """Warnings when delegation depth cut work off: the policy's limit, or the forecast's cap."""
     notes = []
     if workload.max_depth + 1 > work.levels and work.depth_cut:
@@ -186,11 +199,10 @@ def _measured_utilisation(workload: Workload, work: Work, arrival: FloatArray,
     return out
 
 
-def _rate_limit_use(workload: Workload, work: Work, catalog: Catalog) -> dict[str, float]:
+def _rate_limit_use(workload: Workload, work: Totals, catalog: Catalog) -> dict[str, float]:
     """Per model, peak-hour requests and output tokens per minute over its limits (the larger)."""
     per_minute = workload.tasks_per_day / workload.arrival.hours.seconds_per_day * 60.0 / work.tasks
-    calls = sum_by(work.resource, work.calls.astype(np.float64), len(work.agents))
-    tokens = sum_by(work.resource, work.output_tokens, len(work.agents))
+    calls, tokens = work.calls, work.output_tokens
     demand: dict[str, tuple[float, float]] = {}
     for a, agent in enumerate(work.agents):
         model = workload.agents[agent].model

@@ -6,8 +6,9 @@ Each helper here draws from exactly the distribution it names (no
 approximation beyond single-precision rounding, noted where it applies):
 
 - `poisson`: per-visit follow-up calls, by inversion of the Poisson CDF
-  against a per-agent table (one uniform per value and a few comparison
-  passes; the rare values past the table continue the search exactly).
+  against a per-agent table (one single-precision uniform per value and a
+  few comparison passes counted in bytes; the rare values past the table
+  continue the search exactly).
   NumPy's own Poisson sampler with per-element means costs several times
   more per value for the small means workloads have.
 - `bernoulli_pairs`: which cells of a visits × edges probability matrix
@@ -55,15 +56,18 @@ def poisson(rng: np.random.Generator, mean: FloatArray, agent: IntArray) -> IntA
         j += 1
         pmf.append(pmf[-1] * mean / j)
         cdf.append(cdf[-1] + pmf[-1])
-    u = rng.random(n)
+    # single precision: a threshold F(j) is honoured to within 2**-24, and the
+    # passes count in bytes (the table is short: under 30 entries for mean <= 8)
+    u = rng.random(n, dtype=np.float32)
     uniform = float(mean.min()) == top
-    k = np.zeros(n, np.int64)
+    below = np.zeros(n, np.int8)
     for c in cdf:
-        k += u > (float(c[0]) if uniform else c.take(agent))
-    tail = np.flatnonzero(k == len(cdf))
+        below += u > (np.float32(c[0]) if uniform else c.astype(np.float32).take(agent))
+    k = below.astype(np.int64)
+    tail = np.flatnonzero(below == len(cdf))
     if tail.size:
-        _continue_search(u[tail], mean[agent[tail]], k, tail, pmf[-1][agent[tail]],
-                         cdf[-1][agent[tail]])
+        _continue_search(u[tail].astype(np.float64), mean[agent[tail]], k, tail,
+                         pmf[-1][agent[tail]], cdf[-1][agent[tail]])
     return k
 
 
@@ -94,23 +98,33 @@ def bernoulli_pairs(rng: np.random.Generator, p: FloatArray, agent: IntArray
                     ) -> tuple[IntArray, IntArray]:
     """Row and column of every cell of `p[agent]` (a visits × edges matrix) that fires.
 
-    Row-major order (by row, then column), like `np.nonzero`. When every
-    agent present has the same row of probabilities, it is compared
-    broadcast (no per-visit gather). Uniforms and probabilities are single
-    precision: a probability is honoured to within 2**-24.
+    Row-major order (by row, then column), like `np.nonzero`. Columns past
+    the last one any agent present may fire are not drawn (agents with fewer
+    edges than the widest leave zeros there). When every agent present has
+    the same row of probabilities, it is compared broadcast (no per-visit
+    gather), and against one number when that row's edges share one
+    probability. Uniforms and probabilities are single precision: a
+    probability is honoured to within 2**-24.
     """
+    empty = np.zeros(0, np.int64)
     if not (agent.size and p.shape[1]):
-        empty = np.zeros(0, np.int64)
         return empty, empty
     present = np.flatnonzero(np.bincount(agent, minlength=p.shape[0]))
-    rows_p = p[present].astype(np.float32)
-    u = rng.random((agent.size, p.shape[1]), dtype=np.float32)
+    used = np.flatnonzero(p[present].any(axis=0))
+    if not used.size:
+        return empty, empty
+    width = int(used[-1]) + 1
+    rows_p = p[present, :width].astype(np.float32)
+    u = rng.random((agent.size, width), dtype=np.float32)
     if (rows_p == rows_p[0]).all():
-        fired = u < rows_p[0]
+        row = rows_p[0]
+        fired = u < (row[0] if (row == row[0]).all() else row)
     else:
-        fired = u < np.take(p.astype(np.float32), agent, axis=0)
+        fired = u < np.take(p[:, :width].astype(np.float32), agent, axis=0)
     hit = np.flatnonzero(fired)
-    rows, cols = np.divmod(hit, p.shape[1])
+    rows = hit // width  # floor division by a scalar is several times faster than divmod
+    cols = np.multiply(rows, -width)
+    cols += hit
     return rows, cols
 
 

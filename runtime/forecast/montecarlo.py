@@ -15,9 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from runtime.forecast.calendar import Hours
-from runtime.forecast.dists import FloatArray, sum_by
+from runtime.forecast.dists import FloatArray
 from runtime.forecast.sampler import Work
 from runtime.forecast.timeline import task_latency
+from runtime.forecast.totals import Totals
 from runtime.forecast.workload import Workload
 
 
@@ -42,38 +43,39 @@ def latency(workload: Workload, work: Work, arrival: FloatArray) -> FloatArray:
     return task_latency(work, arrival, hours)[0]
 
 
-def late_answers(workload: Workload, work: Work, wall: FloatArray) -> FloatArray:
+def late_answers(workload: Workload, totals: Totals, wall: FloatArray) -> FloatArray:
     """Per human: answered requests whose wall-clock answer time exceeded the human's timeout_s.
 
-    `wall` is every step's wall-clock duration (from `timeline.task_latency`,
-    or a discrete-event run's wait plus answer). The engine would have timed
-    those out; the forecast decides timeouts on the working time an answer
-    needs, so they count as answered (see docs/workloads.md).
+    `wall` is every human request's wall-clock duration, in the order of
+    `totals.ask_resource` (from `timeline.task_latency`, or a discrete-event
+    run's wait plus answer). The engine would have timed those out; the
+    forecast decides timeouts on the working time an answer needs, so they
+    count as answered (see docs/workloads.md).
     """
-    out = np.zeros(len(work.humans))
-    for h, human_id in enumerate(work.humans):
+    out = np.zeros(len(totals.humans))
+    for h, human_id in enumerate(totals.humans):
         limit = workload.humans[human_id].timeout_s
         if limit is None:
             continue
-        rows = work.resource == len(work.agents) + h
+        rows = totals.ask_resource == len(totals.agents) + h
         out[h] = float(np.count_nonzero(wall[rows] > limit))
     return out
 
 
-def utilisation(workload: Workload, work: Work) -> dict[str, float]:
+def utilisation(workload: Workload, totals: Totals) -> dict[str, float]:
     """Busy share of each agent's slots and each human's reviewers at the arrival peak."""
-    busy = sum_by(work.resource, work.duration, len(work.agents) + len(work.humans))
-    per_task = busy / max(work.tasks, 1)
+    per_task = totals.busy / max(totals.tasks, 1)
     arrival = workload.arrival.hours
     tasks_per_open_second = workload.tasks_per_day / arrival.seconds_per_day
     tasks_per_week = workload.tasks_per_day * len(set(arrival.days))
     out: dict[str, float] = {}
-    for a, agent_id in enumerate(work.agents):
+    n_agents = len(totals.agents)
+    for a, agent_id in enumerate(totals.agents):
         out[agent_id] = float(per_task[a] * tasks_per_open_second
                               / workload.agents[agent_id].concurrency)
-    for h, human_id in enumerate(work.humans):
+    for h, human_id in enumerate(totals.humans):
         human = workload.humans[human_id]
-        demand = per_task[len(work.agents) + h] * tasks_per_week
+        demand = per_task[n_agents + h] * tasks_per_week
         out[human_id] = float(demand / (human.hours.seconds_per_week * human.reviewers))
     return out
 

@@ -9,8 +9,10 @@ flat table of steps (`Work`): one row per stretch of agent work (holding one
 of the agent's concurrency slots) or per human request, with its task, its
 resource, its duration, its model calls and output tokens (for rate limits),
 its cost at catalog prices, and an order key that sorts a task's steps into
-the depth-first order they happen in. The Monte Carlo engine only sums rows
-per task; the discrete-event engine sorts them and runs them through queues.
+the depth-first order they happen in. The discrete-event engine sorts them
+and runs them through queues. The Monte Carlo engine only needs sums: it
+takes the decided visits (`walk`) to `totals.sum_walk`, which draws the same
+calls without laying out the columns it would only add up.
 
 Order keys give each delegation level `bits` bits (enough for the roster's
 widest fan-out: 4 bits, so 15 levels, for up to 13 delegation edges per
@@ -39,18 +41,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from runtime.forecast.dists import FloatArray, sum_by
-from runtime.forecast.draws import bernoulli_pairs, fill_calls, poisson
+from runtime.forecast.draws import bernoulli_pairs, poisson
+from runtime.forecast.rows import ASK as ASK
+from runtime.forecast.rows import FINAL as FINAL
+from runtime.forecast.rows import FIRST as FIRST
+from runtime.forecast.rows import AgentSteps, AskLog, Asks, Steps
+from runtime.forecast.rows import IntArray as IntArray
+from runtime.forecast.rows import PhaseArray as PhaseArray
 from runtime.forecast.tables import Tables
 from runtime.forecast.workload import Workload
 from runtime.roster.catalog import Catalog
 
-IntArray = NDArray[np.int64]
-PhaseArray = NDArray[np.int8]
 KEY_BITS_TOTAL: Final = 62
 HUMAN_SLOT: Final = 1
 FIRST_DELEGATE_SLOT: Final = 2
-FIRST, ASK, FINAL = 0, 1, 2
-"""Step phases within a visit: first stretch, a human request (or its timeout wait), answer."""
 APPROVED, DENIED, TIMED_OUT = 0, 1, 2
 """Outcomes of a human request."""
 ON_APPROVE, ON_DENY, ON_ESCALATE = 0, 1, 2
@@ -65,15 +69,6 @@ def key_bits(slots: int) -> int:
 def level_cap(slots: int) -> int:
     """How many levels (entry plus delegation depths) the order keys can tell apart."""
     return KEY_BITS_TOTAL // key_bits(slots)
-
-
-@dataclass(frozen=True, slots=True)
-class Asks:
-    """Every human request: its task, human (by index) and outcome (APPROVED, DENIED, TIMED_OUT)."""
-
-    task: IntArray
-    human: IntArray
-    outcome: IntArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,57 +140,95 @@ def fans_out(visits: Visits, parallel: IntArray) -> bool:
     return bool((parallel[visits.agent[wide]] > 1).any())
 
 
-_Columns = tuple[IntArray, IntArray, FloatArray, IntArray, FloatArray, FloatArray, IntArray,
-                 IntArray, PhaseArray]
-
-
-class _Steps:
-    """Growing lists of step-array pieces, concatenated once at the end."""
-
-    def __init__(self) -> None:
-        self.parts: list[_Columns] = []
-
-    def add(self, task: IntArray, resource: IntArray, duration: FloatArray, calls: IntArray,
-            output: FloatArray, cost: FloatArray, key: IntArray, visit: IntArray,
-            phase: int) -> None:
-        if task.size:
-            self.parts.append((task, resource, duration, calls, output, cost, key, visit,
-                               np.full(task.size, phase, np.int8)))
-
-    def arrays(self) -> _Columns:
-        if not self.parts:
-            i, f = np.zeros(0, np.int64), np.zeros(0)
-            return i, i, f, i, f, f, i, i, np.zeros(0, np.int8)
-        c = [np.concatenate(col) for col in zip(*self.parts, strict=True)]
-        return c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
-
-
 def sample_work(workload: Workload, catalog: Catalog, tasks: int,
                 rng: np.random.Generator) -> Work:
     """Draw the steps of `tasks` tasks (see the module docstring).
 
-    Two phases: the levels of the delegation tree decide every visit (its
-    calls, human requests and delegations); then every agent step's model
-    calls are drawn at once (`draws.fill_calls`) straight into the step
-    columns, allocated once at their final size.
+    Two phases: the levels of the delegation tree decide every visit
+    (`walk`); then every agent step's model calls are drawn at once
+    (`draws.fill_calls`) straight into the step columns, allocated once at
+    their final size (`Walk.work`).
     """
-    agents = tuple(workload.agents)
-    humans = tuple(workload.humans)
-    index = {a: i for i, a in enumerate(agents)}
+    return walk(workload, catalog, tasks, rng).work(rng)
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """The decided visits of `tasks` tasks, before their agent steps' model calls are drawn.
+
+    Both `Walk.work` (every step as a row) and `totals.sum_walk` (per-task and
+    per-resource sums only, for the Monte Carlo engine) draw the calls from
+    here, with the same draws in the same order.
+    """
+
+    workload: Workload
+    tasks: int
+    table: Tables
+    entry: IntArray
+    humans_asked: Steps
+    asks: Asks
+    plan: AgentSteps
+    v_key: list[IntArray] | None
+    """Order keys per level, or None when walked with `keys=False`."""
+    v_task: list[IntArray]
+    """Per level, its visits' tasks (visits are numbered level by level)."""
+    v_agent: list[IntArray]
+    v_parent: list[IntArray]
+    v_rank: list[IntArray]
+    bounds: tuple[int, ...]
+    levels: int
+    depth_limited: int
+    depth_cut: int
+
+    def visits(self) -> Visits:
+        """The visits with their parents and ranks (joined from the levels on each call)."""
+        return Visits(_joined(self.v_task), _joined(self.v_agent), np.concatenate(self.v_parent),
+                      np.concatenate(self.v_rank), self.bounds)
+
+    @property
+    def fans_out(self) -> bool:
+        """Whether some visit has several delegations that may run at once."""
+        parallel = self.table.parallel
+        return bool((parallel > 1).any()) and fans_out(self.visits(), parallel)
+
+    def work(self, rng: np.random.Generator) -> Work:
+        """Every step as a row: draws the agent steps' model calls into the step columns."""
+        if self.v_key is None:
+            raise ValueError("this walk has no order keys: walk(..., keys=True) for Work")
+        visits = self.visits()
+        columns = self.plan.columns(self.table, self.humans_asked, visits.task, visits.agent,
+                                    self.v_key, rng)
+        workload = self.workload
+        agents = tuple(workload.agents)
+        return Work(self.tasks, agents, tuple(workload.humans), self.entry, *columns[:7],
+                    tuple(workload.agents[a].model for a in agents), columns[7], columns[8],
+                    visits, self.table.parallel, self.asks, self.depth_limited,
+                    self.depth_cut, self.levels, fans_out(visits, self.table.parallel))
+
+
+def walk(workload: Workload, catalog: Catalog, tasks: int, rng: np.random.Generator, *,
+         keys: bool = True) -> Walk:
+    """Walk the delegation tree level by level: decide every visit's calls, requests, hand-offs.
+
+    With `keys=False` the steps' order keys are not built (the same draws
+    otherwise): enough for `totals.sum_walk`, not for `Walk.work`.
+    """
+    index = {a: i for i, a in enumerate(workload.agents)}
     table = Tables.build(workload, catalog)
     mix = list(workload.mix)
     weights = np.array([workload.mix[a] for a in mix], dtype=np.float64)
     entry_choice = rng.choice(len(mix), size=tasks, p=weights / weights.sum())
     entry = np.array([index[a] for a in mix], dtype=np.int64)[entry_choice]
-    steps = _Steps()
-    asks = _AskLog()
-    plan = _AgentSteps()
+    steps = Steps()
+    asks = AskLog()
+    plan = AgentSteps()
     level = _Level(np.arange(tasks, dtype=np.int64), entry.copy(),
-                   np.zeros(tasks, dtype=np.int64), np.arange(tasks, dtype=np.int64))
+                   np.zeros(tasks, dtype=np.int64) if keys else None,
+                   np.arange(tasks, dtype=np.int64))
     bits = key_bits(table.delegate_p.shape[1])
     cap = KEY_BITS_TOTAL // bits
     levels = min(workload.max_depth + 1, cap)
-    v_task, v_agent, v_key = [level.task], [level.agent], [level.key]
+    v_task, v_agent, v_key = [level.task], [level.agent], [_key(level)]
     v_parent, v_rank = [np.full(tasks, -1, np.int64)], [np.zeros(tasks, np.int64)]
     bounds = [0]
     wanted = 0
@@ -208,18 +241,24 @@ def sample_work(workload: Workload, catalog: Catalog, tasks: int,
         bounds.append(bounds[-1] + v_task[-1].size)
         v_task.append(level.task)
         v_agent.append(level.agent)
-        v_key.append(level.key)
+        v_key.append(_key(level))
         v_parent.append(parent)
         v_rank.append(rank)
-    columns, own = plan.columns(table, steps, v_task[:-1], v_agent[:-1], v_key[:-1], rng)
-    # a visit's task and agent are its first stretch's: views, not copies
-    visits = Visits(columns[0][own], columns[1][own], np.concatenate(v_parent[:-1]),
-                    np.concatenate(v_rank[:-1]), tuple(bounds))
     policy_bound = levels == workload.max_depth + 1
-    return Work(tasks, agents, humans, entry, *columns[:7],
-                tuple(workload.agents[a].model for a in agents), columns[7], columns[8],
-                visits, table.parallel, asks.arrays(), wanted if policy_bound else 0,
-                0 if policy_bound else wanted, levels, fans_out(visits, table.parallel))
+    return Walk(workload, tasks, table, entry, steps, asks.arrays(), plan,
+                v_key[:-1] if keys else None,
+                v_task[:-1], v_agent[:-1], v_parent[:-1], v_rank[:-1],
+                tuple(bounds), levels, wanted if policy_bound else 0,
+                0 if policy_bound else wanted)
+
+
+def _key(level: _Level) -> IntArray:
+    return level.key if level.key is not None else np.zeros(0, np.int64)
+
+
+def _joined(parts: list[IntArray]) -> IntArray:
+    """One array of the levels' parts (the first level alone is returned as it is)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,88 +267,14 @@ class _Level:
 
     task: IntArray
     agent: IntArray
-    key: IntArray
+    key: IntArray | None
+    """Order keys, or None when the walk builds none."""
     visit: IntArray
-
-
-class _AskLog:
-    def __init__(self) -> None:
-        self.parts: list[tuple[IntArray, IntArray, IntArray]] = []
-
-    def add(self, task: IntArray, human: IntArray, outcome: IntArray) -> None:
-        if task.size:
-            self.parts.append((task, human, outcome))
-
-    def arrays(self) -> Asks:
-        if not self.parts:
-            empty = np.zeros(0, np.int64)
-            return Asks(empty, empty, empty)
-        cols = [np.concatenate(col) for col in zip(*self.parts, strict=True)]
-        return Asks(cols[0], cols[1], cols[2])
-
-
-class _AgentSteps:
-    """What the levels decided about agent steps, turned into step columns at the end.
-
-    Every visit has a first stretch (`first[i]` model calls, plus its tool
-    time); visits that asked a human or delegated also have a final answer
-    (one call), listed by visit id with its order key.
-    """
-
-    def __init__(self) -> None:
-        self.first: list[IntArray] = []
-        self.tool: list[FloatArray | None] = []
-        self.final_visit: list[IntArray] = []
-        self.final_key: list[IntArray] = []
-
-    def columns(self, table: Tables, humans: _Steps, v_task: list[IntArray],
-                v_agent: list[IntArray], v_key: list[IntArray], rng: np.random.Generator
-                ) -> tuple[_Columns, slice]:
-        """All step columns: human requests, then first stretches (by visit), then answers.
-
-        Also returns where the first stretches are: row `a + i` is visit i's.
-        """
-        h_task, h_res, h_dur, _, _, _, h_key, h_visit, _ = humans.arrays()
-        fin = np.concatenate(self.final_visit) if self.final_visit else np.zeros(0, np.int64)
-        a = h_task.size
-        b = a + sum(part.size for part in v_task)
-        size = b + fin.size
-        task = np.empty(size, np.int64)
-        task[:a] = h_task
-        np.concatenate(v_task, out=task[a:b])
-        np.take(task[a:b], fin, out=task[b:])
-        resource = np.empty(size, np.int64)
-        resource[:a] = h_res
-        np.concatenate(v_agent, out=resource[a:b])
-        np.take(resource[a:b], fin, out=resource[b:])
-        calls = np.empty(size, np.int64)
-        calls[:a] = 0
-        np.concatenate(self.first, out=calls[a:b])
-        calls[b:] = 1
-        order = np.empty(size, np.int64)
-        order[:a] = h_key
-        np.concatenate(v_key, out=order[a:b])
-        if fin.size:
-            np.concatenate(self.final_key, out=order[b:])
-        visit = np.empty(size, np.int64)
-        visit[:a] = h_visit
-        visit[a:b] = np.arange(b - a)
-        visit[b:] = fin
-        phase = np.empty(size, np.int8)
-        phase[:a], phase[a:b], phase[b:] = ASK, FIRST, FINAL
-        duration, output, cost = np.empty(size), np.empty(size), np.empty(size)
-        duration[:a], output[:a], cost[:a] = h_dur, 0.0, 0.0
-        fill_calls(table, resource[a:], calls[a:], rng, duration[a:], output[a:], cost[a:])
-        if any(t is not None for t in self.tool):
-            duration[a:b] += np.concatenate([np.zeros(f.size) if t is None else t
-                                             for f, t in zip(self.first, self.tool,
-                                                             strict=True)])
-        return (task, resource, duration, calls, output, cost, order, visit, phase), slice(a, b)
 
 
 def _level(
     workload: Workload, table: Tables, v: _Level, shift: int, bits: int, may_delegate: bool,
-    steps: _Steps, asks: _AskLog, plan: _AgentSteps, rng: np.random.Generator,
+    steps: Steps, asks: AskLog, plan: AgentSteps, rng: np.random.Generator,
 ) -> tuple[_Level, IntArray, IntArray, int]:
     """All visits of one delegation level: decides their steps, returns the next level's visits.
 
@@ -320,7 +285,8 @@ def _level(
     """
     task, agent, key = v.task, v.agent, v.key
     n = task.size
-    calls = 1 + poisson(rng, table.extra_calls, agent)
+    calls = poisson(rng, table.extra_calls, agent)
+    calls += 1
     tool_time: FloatArray | None = None
     has_children = np.zeros(n, dtype=bool)
     req_rows: list[IntArray] = []
@@ -368,7 +334,8 @@ def _level(
             has_children[rows] = True
             start = _next_visit(v)
             children = _Level(task[rows], table.delegate_to[agent[rows], slot],
-                              key[rows] | ((FIRST_DELEGATE_SLOT + slot) << shift),
+                              None if key is None
+                              else key[rows] | ((FIRST_DELEGATE_SLOT + slot) << shift),
                               np.arange(start, start + rows.size, dtype=np.int64))
             parent, rank = v.visit[rows], slot
         else:
@@ -380,7 +347,8 @@ def _level(
     final = np.flatnonzero(has_children)
     if final.size:
         plan.final_visit.append(v.visit[final])
-        plan.final_key.append(key[final] | (((1 << bits) - 1) << shift))
+        if key is not None:
+            plan.final_key.append(key[final] | (((1 << bits) - 1) << shift))
     return children, parent, rank, wanted
 
 
@@ -390,7 +358,7 @@ def _next_visit(v: _Level) -> int:
 
 
 def _human_steps(workload: Workload, table: Tables, rows: IntArray, v: _Level, slot_bits: int,
-                 human: IntArray, deny: FloatArray, steps: _Steps, asks: _AskLog,
+                 human: IntArray, deny: FloatArray, steps: Steps, asks: AskLog,
                  rng: np.random.Generator) -> NDArray[np.bool_]:
     """Requests of visits `rows` to humans (by index): answers, timeouts, backups.
 
@@ -419,7 +387,8 @@ def _human_steps(workload: Workload, table: Tables, rows: IntArray, v: _Level, s
         resource = np.where(timed, wait, hum + n_agents)
         zeros = np.zeros(active.size)
         steps.add(v.task[r], resource, np.where(timed, limit, duration),
-                  np.zeros(active.size, np.int64), zeros, zeros, v.key[r] | slot_bits,
+                  np.zeros(active.size, np.int64), zeros, zeros,
+                  np.zeros(r.size, np.int64) if v.key is None else v.key[r] | slot_bits,
                   v.visit[r], ASK)
         asks.add(v.task[r], hum, outcome.astype(np.int64))
         refused[active[~timed & said_no]] = True
