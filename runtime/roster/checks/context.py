@@ -17,14 +17,21 @@ in effective.py so rules, the engine and the forecaster agree on them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from runtime.roster import model as m
 from runtime.roster.catalog import Catalog, load_catalog
+from runtime.roster.checks import base
 
 if TYPE_CHECKING:
     import networkx as nx
 
+
+# Finer change classes than base.TRIGGER_*, fired by the incremental checker alongside
+# them: an agent's max_parallel_delegations changed (besides TRIGGER_AGENT). The
+# delegation analysis reads nothing else of an agent, so other agent edits keep it.
+TRIGGER_AGENT_PARALLEL: Final = "props:agent:parallel"
+ALL_TRIGGERS: Final = frozenset({*base.ALL_TRIGGERS, TRIGGER_AGENT_PARALLEL})
 
 # cache keys that may outlive one check run -> the triggers (base.TRIGGER_*) that end them
 DERIVED: dict[str, frozenset[str]] = {}
@@ -134,6 +141,7 @@ class CheckContext:
         index: AdjacencyIndex | None = None,
         cache: dict[str, Any] | None = None,
         touched: frozenset[str] | None = None,
+        changed: frozenset[str] | None = None,
     ) -> None:
         self.meta = meta
         self.nodes = nodes
@@ -145,6 +153,10 @@ class CheckContext:
         # nodes an edit touched since the previous run of an incremental checker (see
         # `keyed`); None in a one-off check, where nothing outlives the run
         self.touched = touched
+        # the part of `touched` that changed itself: nodes whose own value changed, both
+        # ends of every added, removed or changed edge, the tools of a changed server (not
+        # their neighbours); None in a one-off check
+        self.changed = changed if changed is not None or touched is None else touched
 
     def untouched(self, node_ids: Iterable[str]) -> bool:
         """Whether an incremental run may trust memos about `node_ids`: none was touched

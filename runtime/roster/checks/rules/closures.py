@@ -7,13 +7,16 @@ leave them alone: a model, a budget, a risk level, vetting, prose. `closure` kee
 last results of two groups, each with a snapshot of every node's inputs to it:
 
 - "taint" (R08's chains, the tainted set): an agent's output schema (the quarantine
-  test), its grants on untrusted_input tools and its delegations both ways; a tool's
-  untrusted_input capability and, when it has it, its grants;
-- "flow" (the clearance levels): an agent's clearance, output schema, grants and
-  delegations; a tool's data class and grants.
+  test), its live grants on untrusted_input tools and its incoming delegations; a tool's
+  untrusted_input capability and, when it has it, its live grants;
+- "flow" (the clearance levels): an agent's clearance, output schema, live read grants
+  and incoming delegations; a tool's data class and live read grants.
 
-Edges are compared in adjacency order, the order the walks visit them in, which decides
-the recorded chains and hops. On each incremental run only the nodes touched since the
+Only the ends of the edges a walk follows count (a write grant, a denied grant, a
+grant's purpose or a delegation's max_rounds moves no closure), compared in adjacency
+order, the order the walks visit them in, which decides the recorded chains and hops; an
+outgoing delegation is its target's incoming one, and both ends of an edited edge are
+compared. On each incremental run only the nodes touched since the
 previous one are compared with a group's snapshot; when none differs, the group's
 closures are reused as they are, otherwise they are recomputed (a bounded fallback: one
 pass each, as a full check does). Adding or removing a node, or a settings edit, drops
@@ -38,7 +41,6 @@ from runtime.roster.checks.rules.gates import tool_facts
 
 T = TypeVar("T")
 
-_KINDS: Final = (m.EdgeKind.TOOL_ACCESS, m.EdgeKind.DELEGATION)
 _DELEGATION: Final = m.EdgeKind.DELEGATION
 _GRANT: Final = m.EdgeKind.TOOL_ACCESS
 
@@ -49,33 +51,41 @@ def _untrusted(ctx: CheckContext, tool_id: str) -> bool:
 
 
 def taint_inputs(ctx: CheckContext, node_id: str) -> Hashable:
-    """What the taint closures read about a node: an agent's output schema, its grants on
-    untrusted tools and its delegations both ways; a tool's untrusted_input capability
-    and, when it has it, its grants."""
+    """What the taint closures read about a node: an agent's output schema, the targets
+    of its live grants on untrusted tools and the sources of its incoming delegations
+    (in walk order; an outgoing one is its target's incoming one); a tool's
+    untrusted_input capability and, when it has it, the sources of its live grants."""
     node = ctx.nodes.get(node_id)
     index = ctx.index
     if isinstance(node, m.Agent):
         return (m.Agent, node.output_schema,
-                tuple(e for e in index.outgoing(node_id, _GRANT) if _untrusted(ctx, e.target)),
-                tuple(index.outgoing(node_id, _DELEGATION)),
-                tuple(index.incoming(node_id, _DELEGATION)))
+                tuple(e.target for e in index.outgoing(node_id, _GRANT)
+                      if e.approval != "deny" and _untrusted(ctx, e.target)),
+                tuple(e.source for e in index.incoming(node_id, _DELEGATION)))
     if isinstance(node, m.Tool):
         untrusted = _untrusted(ctx, node_id)
-        return (m.Tool, untrusted, tuple(index.incoming(node_id, _GRANT)) if untrusted else ())
+        return (m.Tool, untrusted, tuple(e.source for e in index.incoming(node_id, _GRANT)
+                                         if e.approval != "deny") if untrusted else ())
     return (type(node),)
+
+
+def _reads(edge: m.Edge) -> bool:
+    return edge.approval != "deny" and (edge.mode or "read") == "read"
 
 
 def flow_inputs(ctx: CheckContext, node_id: str) -> Hashable:
     """What the clearance flow reads about a node: an agent's clearance, output schema,
-    grants and delegations; a tool's data class and grants."""
+    the targets of its live read grants and the sources of its incoming delegations (in
+    walk order); a tool's data class and the sources of its live read grants."""
     node = ctx.nodes.get(node_id)
     index = ctx.index
     if isinstance(node, m.Agent):
         return (m.Agent, fx.agent_clearance(node, ctx.meta), node.output_schema,
-                *(tuple(index.outgoing(node_id, kind)) for kind in _KINDS),
-                tuple(index.incoming(node_id, _DELEGATION)))
+                tuple(e.target for e in index.outgoing(node_id, _GRANT) if _reads(e)),
+                tuple(e.source for e in index.incoming(node_id, _DELEGATION)))
     if isinstance(node, m.Tool):
-        return (m.Tool, fx.tool_data(node), tuple(index.incoming(node_id, _GRANT)))
+        return (m.Tool, fx.tool_data(node),
+                tuple(e.source for e in index.incoming(node_id, _GRANT) if _reads(e)))
     return (type(node),)
 
 

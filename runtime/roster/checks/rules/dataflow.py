@@ -8,10 +8,9 @@ delegator sees what its delegate saw, because results flow back along
 `delegates_to`, unless the delegate is a quarantine agent (R08's test,
 `trifecta.is_quarantine`). R29 keeps confidential data away from unvetted sinks, R30
 keeps data away from agents below its class, R31 finds exfiltration paths to outbound
-tools no human approves. All three are roster scope and start from the few tools that
-matter (sensitive, unvetted, untrusted) and walk the adjacency index from there, so a
-roster where nothing is sensitive costs one pass over its tools; results are memoised
-per check run in `ctx.cache`.
+tools no human approves. All three are roster scope, read the flow closure (kept while
+its inputs hold, closures.py) and keep their findings per owner (a delegate, a grant)
+across incremental runs, rebuilding only the owners an edit reached (memo.by_owner).
 """
 
 from __future__ import annotations
@@ -25,10 +24,10 @@ from runtime.roster import model as m
 from runtime.roster.checks import base
 from runtime.roster.checks.base import Finding, Rule, Severity, roster_rule
 from runtime.roster.checks.context import CheckContext, derived, keyed
-from runtime.roster.checks.memo import finding_memo, memoised
+from runtime.roster.checks.memo import Built, by_owner, changed_keys, owners_memo
 from runtime.roster.checks.rules.closures import closure
 from runtime.roster.checks.rules.gates import ToolFacts, list_edge_path, live_grants, tool_facts
-from runtime.roster.checks.rules.trifecta import is_quarantine
+from runtime.roster.checks.rules.trifecta import quarantine_memo, quarantined
 
 SENSITIVE: Final = fx.CLASS_ORDER["confidential"]
 FLOW_TRIGGERS: Final = frozenset({
@@ -37,7 +36,6 @@ FLOW_TRIGGERS: Final = frozenset({
 })
 
 _FACTS: Final = derived("flow.facts", (base.TRIGGER_TOOL, base.TRIGGER_SERVER, base.TRIGGER_NODES))
-_QUARANTINE: Final = keyed("flow.quarantine", (base.TRIGGER_META,))
 _HOLDERS: Final = keyed("flow.holders", (base.TRIGGER_META,))
 
 # ---------------------------------------------------------------- shared helpers
@@ -66,29 +64,26 @@ def holders(ctx: CheckContext, tool_id: str) -> tuple[m.Edge, ...]:
     return found
 
 
-def quarantined(ctx: CheckContext, agent_id: str) -> bool:
-    """R08's quarantine test (memoised per run), so taint and data flow agree on it."""
-    memo: dict[str, bool] = ctx.cache.setdefault(_QUARANTINE, {})
-    found = memo.get(agent_id)
-    if found is None:
-        agent = ctx.agent(agent_id)
-        found = memo[agent_id] = agent is not None and is_quarantine(agent.output_schema)
-    return found
-
-
 def _spread(ctx: CheckContext, sources: Iterable[str]) -> set[str]:
     """`sources` plus every agent their results reach (up the delegation edges), not
     passing through quarantine agents."""
     seen = set(sources)
     queue = list(seen)
-    while queue:
+    memo = quarantine_memo(ctx)
+    inc, nodes, kind, agent = ctx.index.inc, ctx.nodes, m.EdgeKind.DELEGATION, m.Agent
+    empty: dict[m.EdgeKind, list[m.Edge]] = {}
+    while queue:  # the loop of every re-check that moves the taint: kept tight
         current = queue.pop()
-        if quarantined(ctx, current):
+        stop = memo.get(current)
+        if stop is None:
+            stop = quarantined(ctx, current)
+        if stop:
             continue
-        for edge in ctx.delegators(current):
-            if edge.source not in seen and ctx.agent(edge.source) is not None:
-                seen.add(edge.source)
-                queue.append(edge.source)
+        for edge in inc.get(current, empty).get(kind, ()):
+            source = edge.source
+            if source not in seen and nodes.get(source).__class__ is agent:
+                seen.add(source)
+                queue.append(source)
     return seen
 
 
@@ -120,9 +115,20 @@ def flow(ctx: CheckContext) -> Flow:
     return closure(ctx, "flow", "flow", _flow)
 
 
+def flow_changes(old: Flow, new: Flow) -> set[str]:
+    """Agents whose clearance, own most sensitive read or flow level (rank or hop)
+    differs between two flows: what an edit moved, for the per-owner memos."""
+    out = changed_keys(old.clearance, new.clearance)
+    out |= changed_keys(old.direct, new.direct)
+    out |= changed_keys(old.level, new.level)
+    return out
+
+
 def _flow(ctx: CheckContext) -> Flow:
     meta = ctx.meta
-    clearance = {a.id: fx.CLASS_ORDER[fx.agent_clearance(a, meta)] for a in ctx.agents()}
+    order, agent = fx.CLASS_ORDER, m.Agent
+    clearance = {n.id: order[fx.agent_clearance(n, meta)]
+                 for n in ctx.nodes.values() if n.__class__ is agent}
     floor = min(clearance.values(), default=len(m.CLASSIFICATIONS))
     direct: dict[str, tuple[int, str]] = {}
     for facts in all_facts(ctx):
@@ -134,15 +140,24 @@ def _flow(ctx: CheckContext) -> Flow:
                 direct[edge.source] = (rank, facts.tool.id)
     level = dict(direct)
     queue = list(level)
+    memo = quarantine_memo(ctx)
+    inc, kind = ctx.index.inc, m.EdgeKind.DELEGATION
+    empty: dict[m.EdgeKind, list[m.Edge]] = {}
     while queue:  # ranks only grow, at most three times per agent: ends on cycles too
         agent_id = queue.pop()
-        if quarantined(ctx, agent_id):
+        stop = memo.get(agent_id)
+        if stop is None:
+            stop = quarantined(ctx, agent_id)
+        if stop:
             continue
         rank = level[agent_id][0]
-        for edge in ctx.delegators(agent_id):
-            if edge.source in clearance and level.get(edge.source, (-1, ""))[0] < rank:
-                level[edge.source] = (rank, agent_id)
-                queue.append(edge.source)
+        for edge in inc.get(agent_id, empty).get(kind, ()):
+            source = edge.source
+            if source in clearance:
+                now = level.get(source)
+                if now is None or now[0] < rank:
+                    level[source] = (rank, agent_id)
+                    queue.append(source)
     return Flow(clearance, direct, level)
 
 
@@ -205,29 +220,58 @@ without external_comm, or move the tool to an agent that does not read the data:
     FLOW_TRIGGERS, ("LLM02", "ASI04", "NIST AI 600-1 Data Privacy"),
 )
 def check_sensitive_to_unvetted(ctx: CheckContext) -> Iterable[Finding]:
-    sinks = [f for f in all_facts(ctx) if not fx.tool_vetted(f.tool)]
-    if not sinks:
-        return []
     info = flow(ctx)
-    direct = info.direct
-    out: list[Finding] = []
-    for facts in sinks:
-        tool = facts.tool
-        found = []
-        for edge in holders(ctx, tool.id):
-            if direct.get(edge.source, (-1, ""))[0] < SENSITIVE:
-                continue
-            writes = fx.grant_mode(edge) in ("write", "execute")
-            if not (writes or "external_comm" in facts.caps):
-                continue
-            source = direct_source(ctx, edge.source, tool.id, info)
-            if source is None or source[0] < SENSITIVE:
-                continue
-            found.append((edge, writes, source))
-        if found:  # the messages read the ids and the source tools' data classes
-            out.extend(memoised(ctx, _R29_MEMO, tool.id, tuple(found),
-                                [s[1] for _, _, s in found], _leaks, ctx, tool.id, found))
-    return out
+    return by_owner(ctx, _R29_OWNERS, lambda: _grant_ids(ctx),
+                    lambda edge_id: _sink(ctx, edge_id, info), info, flow_changes,
+                    fine=True, expand=lambda node_id: _grant_ids_of(ctx, node_id))
+
+
+def _grant_ids(ctx: CheckContext) -> list[str]:
+    """Every grant, by edge id, in the order of the tools' holders (a full check's)."""
+    return [edge.id for f in all_facts(ctx) for edge in holders(ctx, f.tool.id)]
+
+
+def _grant_ids_of(ctx: CheckContext, node_id: str) -> list[str]:
+    """The grants of an agent and on a tool (the owners an edit of the node may create)."""
+    index, kind = ctx.index, m.EdgeKind.TOOL_ACCESS
+    return [e.id for e in (*index.outgoing(node_id, kind), *index.incoming(node_id, kind))]
+
+
+def _holding(ctx: CheckContext, edge_id: str) -> tuple[m.Edge, ToolFacts] | None:
+    """The live grant `edge_id` (one `holders` lists) with its tool's facts."""
+    edge = ctx.edges.get(edge_id)
+    if edge is None or edge.kind is not m.EdgeKind.TOOL_ACCESS or edge.approval == "deny":
+        return None
+    facts = tool_facts(ctx, edge.target)
+    if facts is None or ctx.agent(edge.source) is None:
+        return None
+    return edge, facts
+
+
+def _sink(ctx: CheckContext, edge_id: str, info: Flow) -> Built:
+    """R29 for one grant on an unvetted tool: its finding reads the holder's reads (its
+    flow entry, its grants' tools) and the source tool's data class."""
+    held = _holding(ctx, edge_id)
+    if held is None or fx.tool_vetted(held[1].tool):
+        return None
+    edge, facts = held
+    tool_id = facts.tool.id
+    deps = (edge.source, tool_id)
+    if info.direct.get(edge.source, (-1, ""))[0] < SENSITIVE:
+        return deps, []
+    writes = fx.grant_mode(edge) in ("write", "execute")
+    if not (writes or "external_comm" in facts.caps):
+        return deps, []
+    source = direct_source(ctx, edge.source, tool_id, info)
+    if source is None or source[0] < SENSITIVE:
+        return (*deps, *_read_tools(ctx, (edge.source,))), []
+    return ((*deps, source[1], *_read_tools(ctx, (edge.source,))),
+            _leaks(ctx, tool_id, [(edge, writes, source)]))
+
+
+def _read_tools(ctx: CheckContext, agent_ids: Iterable[str]) -> list[str]:
+    """The tools the agents hold grants on (`direct_source` reads their data classes)."""
+    return [edge.target for agent_id in agent_ids for edge in ctx.grants(agent_id)]
 
 
 def _leaks(ctx: CheckContext, tool_id: str,
@@ -246,7 +290,7 @@ def _leaks(ctx: CheckContext, tool_id: str,
     return out
 
 
-_R29_MEMO: Final = finding_memo("R29")
+_R29_OWNERS: Final = owners_memo("R29")
 
 
 # ---------------------------------------------------------------- R30
@@ -297,30 +341,38 @@ def clearance_reads(ctx: CheckContext, node_id: str) -> list[Finding]:
 def check_clearance(ctx: CheckContext) -> Iterable[Finding]:
     """R30 for data flowing back along delegations (roster scope: the flow levels)."""
     info = flow(ctx)
-    if not info.level:
-        return []
-    out: list[Finding] = []
-    for delegate, (rank, _) in info.level.items():
-        if quarantined(ctx, delegate):
+    return by_owner(ctx, _R30_OWNERS, lambda: list(info.level),
+                    lambda delegate: _delegate(ctx, delegate, info), info, flow_changes,
+                    fine=True)
+
+
+def _delegate(ctx: CheckContext, delegate: str, info: Flow) -> Built:
+    """R30 for the delegators of one delegate: the findings read the delegators' flow
+    entries and the path the data took (the hops' flow entries, the tools' classes)."""
+    level = info.level.get(delegate)
+    if level is None or quarantined(ctx, delegate):
+        return None
+    rank = level[0]
+    found = []
+    back: tuple[str, ...] | None = None
+    callers = ctx.delegators(delegate)
+    for edge in callers:
+        cleared = info.clearance.get(edge.source)
+        if cleared is None or rank <= cleared:
             continue
-        found = []
-        back: tuple[str, ...] | None = None
-        for edge in ctx.delegators(delegate):
-            cleared = info.clearance.get(edge.source)
-            if cleared is None or rank <= cleared:
-                continue
-            if info.direct.get(edge.source, (-1, ""))[0] >= rank:
-                continue  # it reads that class itself: reported by clearance_reads
-            if back is None:
-                back = tuple(flow_path(ctx, delegate, info))
-            if edge.source in back:
-                continue  # its own data coming back round a delegation cycle
-            found.append((edge, cleared))
-        if found and back is not None:  # the messages read ids and the path's data classes
-            out.extend(memoised(ctx, _R30_MEMO, delegate, (rank, back, tuple(found)),
-                                (*back, *(edge.source for edge, _ in found)),
-                                _carried_back, ctx, delegate, rank, back, found))
-    return out
+        if info.direct.get(edge.source, (-1, ""))[0] >= rank:
+            continue  # it reads that class itself: reported by clearance_reads
+        if back is None:
+            back = tuple(flow_path(ctx, delegate, info))
+        if edge.source in back:
+            continue  # its own data coming back round a delegation cycle
+        found.append((edge, cleared))
+    deps = [edge.source for edge in callers]
+    if back is not None:
+        deps.extend(back)
+    if not found or back is None:
+        return deps, []
+    return deps, _carried_back(ctx, delegate, rank, back, found)
 
 
 def _carried_back(ctx: CheckContext, delegate: str, rank: int, back: tuple[str, ...],
@@ -338,7 +390,7 @@ def _carried_back(ctx: CheckContext, delegate: str, rank: int, back: tuple[str, 
     return out
 
 
-_R30_MEMO: Final = finding_memo("R30")
+_R30_OWNERS: Final = owners_memo("R30")
 
 
 RULE_R30: Final = base.register(Rule(
@@ -406,27 +458,31 @@ Fix: set `approval: ask` on the outbound grant, or keep the data away from that 
     FLOW_TRIGGERS, ("LLM02", "ASI01", "Lethal trifecta", "Agents Rule of Two"),
 )
 def check_exfiltration(ctx: CheckContext) -> Iterable[Finding]:
-    level = flow(ctx).level
-    if not level:
-        return []
-    out: list[Finding] = []
-    for facts in all_facts(ctx):
-        if "external_comm" not in facts.caps:
-            continue
-        tool = facts.tool
-        found = []
-        for edge in holders(ctx, tool.id):
-            reach = level.get(edge.source)
-            if reach is None or reach[0] < SENSITIVE or fx.grant_approval(edge) == "ask":
-                continue
-            rank, path = _best_source(ctx, edge.source, tool.id)
-            if rank >= SENSITIVE:
-                found.append((edge, rank, tuple(path)))
-        if found:  # the messages read ids and the path's data classes
-            out.extend(memoised(ctx, _R31_MEMO, tool.id, tuple(found),
-                                [n for _, _, path in found for n in path],
-                                _exfiltrations, ctx, tool.id, found))
-    return out
+    info = flow(ctx)
+    return by_owner(ctx, _R31_OWNERS, lambda: _grant_ids(ctx),
+                    lambda edge_id: _outbound(ctx, edge_id, info), info, flow_changes,
+                    fine=True, expand=lambda node_id: _grant_ids_of(ctx, node_id))
+
+
+def _outbound(ctx: CheckContext, edge_id: str, info: Flow) -> Built:
+    """R31 for one grant on an external tool: the finding reads the holder's flow level,
+    and when that is sensitive, its delegates' levels, its grants' tools and the path."""
+    held = _holding(ctx, edge_id)
+    if held is None or "external_comm" not in held[1].caps:
+        return None
+    edge, facts = held
+    tool_id = facts.tool.id
+    deps: list[str] = [edge.source, tool_id]
+    reach = info.level.get(edge.source)
+    if reach is None or reach[0] < SENSITIVE or fx.grant_approval(edge) == "ask":
+        return deps, []
+    deps.extend(e.target for e in ctx.delegates(edge.source))
+    deps.extend(_read_tools(ctx, (edge.source,)))
+    rank, path = _best_source(ctx, edge.source, tool_id)
+    deps.extend(path)
+    if rank < SENSITIVE:
+        return deps, []
+    return deps, _exfiltrations(ctx, tool_id, [(edge, rank, tuple(path))])
 
 
 def _exfiltrations(ctx: CheckContext, tool_id: str,
@@ -441,4 +497,4 @@ def _exfiltrations(ctx: CheckContext, tool_id: str,
     ) for edge, rank, path in found]
 
 
-_R31_MEMO: Final = finding_memo("R31")
+_R31_OWNERS: Final = owners_memo("R31")

@@ -18,14 +18,15 @@ import functools
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Final
 
 from runtime.roster import effective as fx
 from runtime.roster import model as m
 from runtime.roster.checks import base
 from runtime.roster.checks.base import Finding, Severity, roster_rule
-from runtime.roster.checks.context import CheckContext
-from runtime.roster.checks.memo import finding_memo, memoised
+from runtime.roster.checks.context import CheckContext, derived
+from runtime.roster.checks.memo import Built, by_owner, owners_memo
 from runtime.roster.checks.rules.dataflow import all_facts, holders, tainted
 from runtime.roster.checks.rules.gates import ToolFacts, live_grants, some
 from runtime.roster.kinds import tool_kind
@@ -145,10 +146,9 @@ directory nobody else reads:
 )
 def check_fs_scopes(ctx: CheckContext) -> Iterable[Finding]:
     rule = base.RULES["R13"]
-    out: list[Finding] = []
-    for facts in all_facts(ctx):  # a tool's own roots: kept while the tool is untouched
-        out.extend(memoised(ctx, _R13_TOOLS, facts.tool.id, facts.tool, (), _tool_roots,
-                            facts.tool))
+    # a tool's own roots: rebuilt when the tool (or its server) changes
+    out = list(by_owner(ctx, _R13_TOOLS, lambda: [t.id for t in ctx.tools()],
+                        lambda tool_id: _tool_roots(ctx, tool_id), fine=True))
     for server in ctx.servers():
         if server.sandbox is not None:
             for i, root in enumerate(server.sandbox.fs_roots):
@@ -159,11 +159,18 @@ def check_fs_scopes(ctx: CheckContext) -> Iterable[Finding]:
                         f"replace '{root}' with the one directory the server needs",
                         (server.id,), ("mcp_servers", server.id, "sandbox", "fs_roots", i),
                     ))
-    out.extend(_tainted_writes(ctx, rule))
+    dirty = tainted(ctx)
+    readers = _readers(ctx) if dirty else None
+    out.extend(by_owner(ctx, _R13_WRITES, lambda: list(readers.files) if readers else [],
+                        lambda tool_id: _tainted_writes(ctx, tool_id, dirty, readers),
+                        (dirty, readers), _writes_moved, fine=True))
     return out
 
 
-def _tool_roots(tool: m.Tool) -> list[Finding]:
+def _tool_roots(ctx: CheckContext, tool_id: str) -> Built:
+    tool = ctx.tool(tool_id)
+    if tool is None:
+        return None
     rule = base.RULES["R13"]
     out = []
     if is_file_tool(tool) and not tool.fs_roots:
@@ -183,46 +190,89 @@ def _tool_roots(tool: m.Tool) -> list[Finding]:
                     "the home directory's key, keyring and config folders",
                     (tool.id,), (*at, i),
                 ))
-    return out
+    return (), out
 
 
-_R13_TOOLS: Final = finding_memo("R13.tools")
+_R13_TOOLS: Final = owners_memo("R13.tools")
+_R13_WRITES: Final = owners_memo("R13.writes")
+_READERS: Final = derived("R13.readers", (base.TRIGGER_META, base.TRIGGER_NODES))
 
 
-def _tainted_writes(ctx: CheckContext, rule: base.Rule) -> Iterator[Finding]:
-    """Write roots of tainted agents against read roots of every other agent."""
-    dirty = tainted(ctx)
-    files = [f for f in all_facts(ctx) if is_file_tool(f.tool)] if dirty else []
-    writes = [(edge, f.tool) for f in files for edge in holders(ctx, f.tool.id)
-              if edge.source in dirty and fx.grant_mode(edge) in WRITE_MODES
-              and fx.grant_mode(edge) in f.modes]  # a mode the tool lacks is R11's
-    if not writes:
-        return
-    readers: dict[str, set[str]] = {}  # normalised root -> agents that read under it
-    for facts in files:
+@dataclass(frozen=True, slots=True)
+class Readers:
+    """The file tools (in roster order), and which agents read under each normalised root."""
+
+    files: dict[str, ToolFacts]
+    by_root: dict[str, set[str]]
+    ordered: list[str]  # the roots, sorted
+
+
+def _readers(ctx: CheckContext) -> Readers:
+    """File tools and their readers: kept across incremental runs until a file tool (one
+    that is, or was, a file tool) or its grants change (a node edit or a settings edit
+    drops it too)."""
+    cached: Readers | None = ctx.cache.get(_READERS)
+    changed = ctx.changed
+    if cached is not None and changed is not None and not any(
+            node_id in cached.files or (
+                (tool := ctx.tool(node_id)) is not None and is_file_tool(tool))
+            for node_id in changed):
+        return cached
+    files = {f.tool.id: f for f in all_facts(ctx) if is_file_tool(f.tool)}
+    by_root: dict[str, set[str]] = {}  # normalised root -> agents that read under it
+    for facts in files.values():
         if "read" in facts.modes:
             agents = {edge.source for edge in holders(ctx, facts.tool.id)}
             for root in facts.tool.fs_roots:
-                readers.setdefault(normalise(root), set()).update(agents)
-    ordered = sorted(readers)
-    for edge, tool in writes:
+                by_root.setdefault(normalise(root), set()).update(agents)
+    found = ctx.cache[_READERS] = Readers(files, by_root, sorted(by_root))
+    return found
+
+
+def _writes_moved(old: tuple[frozenset[str], Readers | None],
+                  new: tuple[frozenset[str], Readers | None]) -> Iterable[str]:
+    """What moved between two runs: agents whose taint changed, and every file tool when
+    the readers changed (each finding names the readers of its roots)."""
+    moved: set[str] = set(old[0] ^ new[0])
+    for readers in (old[1], new[1]):
+        if readers is not None and old[1] is not new[1]:
+            moved.update(readers.files)
+    return moved
+
+
+def _tainted_writes(ctx: CheckContext, tool_id: str, dirty: frozenset[str],
+                    readers: Readers | None) -> Built:
+    """Write roots of tainted agents through one file tool against read roots of every
+    other agent; the findings read the holders' taint and the readers (see above)."""
+    facts = readers.files.get(tool_id) if readers is not None else None
+    if readers is None or facts is None:
+        return None
+    rule = base.RULES["R13"]
+    tool = facts.tool
+    grants = holders(ctx, tool_id)
+    out = []
+    for edge in grants:
+        mode = fx.grant_mode(edge)
+        if edge.source not in dirty or mode not in WRITE_MODES or mode not in facts.modes:
+            continue  # a mode the tool lacks is R11's
         reached: set[str] = set()
         written = ""
         for root in tool.fs_roots:
-            for read_root in _overlapping(normalise(root), readers, ordered):
-                if readers[read_root] - {edge.source}:
-                    reached |= readers[read_root]
+            for read_root in _overlapping(normalise(root), readers.by_root, readers.ordered):
+                if readers.by_root[read_root] - {edge.source}:
+                    reached |= readers.by_root[read_root]
                     written = written or root
         reached.discard(edge.source)
         if reached:
             names = sorted(reached)
-            yield rule.finding(
+            out.append(rule.finding(
                 f"tainted agent '{edge.source}' writes '{written}' through '{tool.id}', where "
                 f"{some(names)} read files: injected text written there reaches them",
                 f"give '{edge.source}' a write directory no other agent reads, or make the "
                 f"grant of '{tool.id}' read-only",
                 (edge.source, tool.id, *names), ctx.edge_path(edge),
-            )
+            ))
+    return [edge.source for edge in grants], out
 
 
 # ---------------------------------------------------------------- R14

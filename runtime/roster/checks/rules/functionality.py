@@ -105,7 +105,7 @@ def least_functionality(ctx: CheckContext, node_id: str) -> list[Finding]:
             known = memo[tool.id] = (open_ended(tool),
                                      _words(tool.id.replace("-", " ")) | _words(tool.name))
         reason, named = known
-        asks = fx.grant_approval(edge) == "ask"
+        asks = reason is not None and fx.grant_approval(edge) == "ask"  # open-ended only
         if reason is not None and not (tool.sandbox is not None and asks):
             missing = [x for x, ok in (("a sandbox", tool.sandbox is not None),
                                        ("approval: ask", asks)) if not ok]

@@ -20,15 +20,15 @@ from runtime.roster import effective as fx
 from runtime.roster import model as m
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, node_rule
-from runtime.roster.checks.context import CheckContext, derived, keyed
+from runtime.roster.checks.context import CheckContext, keyed
 
 # Per node: a tool's facts change only with the tool or its server (a server edit touches
 # the tools it serves), an agent's live grants only with its grants or their tools (an
 # edit of a tool touches the agents that hold it).
 _FACTS_KEY: Final = keyed("rules.tool_facts", (b.TRIGGER_META,))
 _GRANTS_KEY: Final = keyed("rules.live_grants", (b.TRIGGER_META,))
-_ORDER_KEY: Final = derived("rules.edge_order", (b.TRIGGER_DELEGATION, b.TRIGGER_ESCALATION,
-                                                 b.TRIGGER_NODES))
+# per agent: the list position of each delegation and escalation target (its edges)
+_ORDER_KEY: Final = keyed("rules.edge_order", (b.TRIGGER_NODES,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,20 +87,25 @@ def list_edge_path(ctx: CheckContext, edge: m.Edge) -> Path:
     """YAML path of an edge: the grant's key, or the list item of a delegation/escalation.
 
     The item index is the edge's position among the agent's edges of that kind in
-    document order (which is file order), taken from `ctx.edges` rather than the
-    adjacency index: the incremental index appends re-inserted edges (an undo) at
-    the end, the document puts them back where they were.
+    document order (which is file order). The adjacency index keeps each agent's edges
+    in document order too (the incremental checker puts an edge an undo re-inserts back
+    in its place, `AdjacencyIndex.restore_order`), so the positions come from there, per
+    agent, and an edit recomputes only the agents it touched.
     """
     if edge.kind is m.EdgeKind.TOOL_ACCESS:
         return ("agents", edge.source, "uses", edge.target)
-    order: dict[tuple[str, m.EdgeKind], dict[str, int]] | None = ctx.cache.get(_ORDER_KEY)
+    memo: dict[str, dict[m.EdgeKind, dict[str, int]]] | None = ctx.cache.get(_ORDER_KEY)
+    if memo is None:
+        memo = ctx.cache[_ORDER_KEY] = {}
+    order = memo.get(edge.source)
     if order is None:
-        order = ctx.cache[_ORDER_KEY] = {}
-        for other in ctx.edges.values():
-            if other.kind is not m.EdgeKind.TOOL_ACCESS:
-                slot = order.setdefault((other.source, other.kind), {})
+        order = memo[edge.source] = {}
+        for kind in (m.EdgeKind.DELEGATION, m.EdgeKind.ESCALATION):
+            slot: dict[str, int] = {}
+            for other in ctx.index.outgoing(edge.source, kind):
                 slot.setdefault(other.target, len(slot))
-    index = order.get((edge.source, edge.kind), {}).get(edge.target)
+            order[kind] = slot
+    index = order.get(edge.kind, {}).get(edge.target)
     if index is None:
         return ("agents", edge.source, edge.kind.value)
     return ("agents", edge.source, edge.kind.value, index)

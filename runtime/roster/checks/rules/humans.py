@@ -18,8 +18,9 @@ from runtime.roster import model as m
 from runtime.roster.checks import base
 from runtime.roster.checks.base import Finding, Severity, roster_rule
 from runtime.roster.checks.context import CheckContext
+from runtime.roster.checks.memo import Built, by_owner, changed_keys, owners_memo
+from runtime.roster.checks.rules.delegation import delegation
 from runtime.roster.checks.rules.gates import some
-from runtime.roster.checks.rules.structure import delegation
 
 # ---------------------------------------------------------------- R19
 
@@ -141,38 +142,52 @@ or raise the limit if the person can really take that many:
     ("T10", "ASI09"),
 )
 def check_load(ctx: CheckContext) -> Iterable[Finding]:
+    # per human (checks/memo.py): rebuilt when the human, an agent escalating to it or
+    # that agent's grants changed (a tool that stops being one is a node edit, which
+    # rebuilds all), or when that agent's fan-out moved
+    width = _widths(ctx)
+    return by_owner(ctx, _R20_OWNERS, lambda: [h.id for h in ctx.humans()],
+                    lambda human_id: _load(ctx, human_id, width), width, changed_keys,
+                    fine=True)
+
+
+def _load(ctx: CheckContext, human_id: str, width: dict[str, int]) -> Built:
+    human = ctx.human(human_id)
+    if human is None:
+        return None
     rule = base.RULES["R20"]
     nodes, out_index, grant_kind = ctx.nodes, ctx.index.out, m.EdgeKind.TOOL_ACCESS
-    width: dict[str, int] | None = None
-    out = []
-    for human in ctx.humans():
-        load: dict[str, int] = {}
-        for edge in ctx.index.incoming(human.id, m.EdgeKind.ESCALATION):
-            table = out_index.get(edge.source)
-            agent = nodes.get(edge.source)
-            if not table or not isinstance(agent, m.Agent):
-                continue
-            asks = 0
-            for g in table.get(grant_kind, ()):  # a plain loop: ~2 grants, no generator
-                if (g.approval is None or g.approval == "ask") and isinstance(
-                        nodes.get(g.target), m.Tool):
-                    asks += 1
-            if asks:
-                width = width if width is not None else _widths(ctx)
-                turns = fx.agent_max_turns(agent, ctx.meta) or 1
-                load[agent.id] = asks * turns * (width.get(agent.id) or 1)
-        total = sum(load.values())
-        limit = fx.human_max_requests(human)
-        if total > limit:
-            top = sorted(load, key=lambda a: -load[a])
-            out.append(rule.finding(
-                f"human '{human.id}' may get about {total} approval requests per run (limit "
-                f"{limit}): from {some(top, 4)}",
-                f"lower max_turns or parallelism of {some(top, 2)}, spread approvals over "
-                f"more people, or raise max_requests_per_run of '{human.id}'",
-                (human.id, *top), ("humans", human.id),
-            ))
-    return out
+    load: dict[str, int] = {}
+    deps: list[str] = []
+    for edge in ctx.index.incoming(human.id, m.EdgeKind.ESCALATION):
+        deps.append(edge.source)
+        table = out_index.get(edge.source)
+        agent = nodes.get(edge.source)
+        if not table or not isinstance(agent, m.Agent):
+            continue
+        asks = 0
+        for g in table.get(grant_kind, ()):  # a plain loop: ~2 grants, no generator
+            if (g.approval is None or g.approval == "ask") and isinstance(
+                    nodes.get(g.target), m.Tool):
+                asks += 1
+        if asks:
+            turns = fx.agent_max_turns(agent, ctx.meta) or 1
+            load[agent.id] = asks * turns * (width.get(agent.id) or 1)
+    total = sum(load.values())
+    limit = fx.human_max_requests(human)
+    if total <= limit:
+        return deps, []
+    top = sorted(load, key=lambda a: -load[a])
+    return deps, [rule.finding(
+        f"human '{human.id}' may get about {total} approval requests per run (limit "
+        f"{limit}): from {some(top, 4)}",
+        f"lower max_turns or parallelism of {some(top, 2)}, spread approvals over "
+        f"more people, or raise max_requests_per_run of '{human.id}'",
+        (human.id, *top), ("humans", human.id),
+    )]
+
+
+_R20_OWNERS = owners_memo("R20")
 
 
 # ---------------------------------------------------------------- R21

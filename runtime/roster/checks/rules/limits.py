@@ -11,6 +11,7 @@ the split; both explain texts say so.
 
 from __future__ import annotations
 
+import heapq
 from typing import Final
 
 from runtime.roster import effective as fx
@@ -18,8 +19,8 @@ from runtime.roster import model as m
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, node_rule, roster_rule
 from runtime.roster.checks.context import CheckContext
-from runtime.roster.checks.rules.gates import agent_of
-from runtime.roster.checks.rules.structure import delegation
+from runtime.roster.checks.facts import agent_facts
+from runtime.roster.checks.rules.delegation import delegation
 from runtime.roster.costs import format_usd
 
 MAX_TURNS_RANGE: Final = (1, 100)
@@ -45,12 +46,7 @@ Fix: set the caps once under `defaults` and override where needed:
       budget_usd: 1.00
 """
 
-_CAPS: Final = (
-    ("max_turns", fx.agent_max_turns),
-    ("max_tokens_per_call", fx.agent_max_tokens),
-    ("timeout_s", fx.agent_timeout),
-    ("budget_usd", fx.agent_budget),
-)
+_CAP_NAMES: Final = ("max_turns", "max_tokens_per_call", "timeout_s", "budget_usd")
 
 
 @node_rule(
@@ -59,11 +55,13 @@ _CAPS: Final = (
     applies_to=(m.Agent,), reads=(b.READS_META,),
 )
 def agent_caps(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = agent_of(ctx, node_id)
-    if agent is None:
+    facts = agent_facts(ctx, node_id)
+    if facts is None:
         return []
-    meta = ctx.meta
-    missing = [name for name, get in _CAPS if get(agent, meta) is None]
+    agent = facts.agent
+    missing = [name for name, value in zip(_CAP_NAMES, (
+        facts.max_turns, facts.max_tokens, facts.timeout_s, facts.budget_usd), strict=True)
+        if value is None]
     out: list[Finding] = []
     if missing:
         out.append(RULE_R05.finding(
@@ -72,7 +70,7 @@ def agent_caps(ctx: CheckContext, node_id: str) -> list[Finding]:
             f"set {', '.join(missing)} under `defaults:` or on agents.{node_id}.",
             (node_id,), ("agents", node_id),
         ))
-    turns = fx.agent_max_turns(agent, meta)
+    turns = facts.max_turns
     low, high = MAX_TURNS_RANGE
     if turns is not None and not low <= turns <= high:
         at: Path = (("agents", node_id, "max_turns") if agent.max_turns is not None
@@ -148,7 +146,7 @@ def budget_arithmetic(ctx: CheckContext) -> list[Finding]:
     width = delegation(ctx).width
     worst = sum(budgets.get(x, 0.0) * n for x, n in width.items())
     if worst > run:
-        top = sorted(width, key=lambda x: (-budgets.get(x, 0.0) * width[x], x))[:3]
+        top = heapq.nsmallest(3, width, key=lambda x: (-budgets.get(x, 0.0) * width[x], x))
         parts = ", ".join(f"'{x}' {width[x]}× {format_usd(budgets.get(x, 0.0))}" for x in top)
         out.append(RULE_R32.finding(
             f"in the worst-case fan-out the agents may spend {format_usd(worst)} "

@@ -19,7 +19,8 @@ from runtime.roster.catalog import ModelInfo
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, node_rule
 from runtime.roster.checks.context import CheckContext, derived
-from runtime.roster.checks.rules.gates import agent_of, live_grants, some
+from runtime.roster.checks.facts import agent_facts, allowed_models, model_info
+from runtime.roster.checks.rules.gates import live_grants, some
 from runtime.roster.checks.rules.trifecta import is_quarantine
 from runtime.roster.costs import format_usd, min_call_cost
 
@@ -32,26 +33,13 @@ def _model_path(agent: m.Agent) -> Path:
     return ("agents", agent.id, "model") if agent.model else ("defaults", "model")
 
 
-# Catalog look-ups: they depend on the catalog alone, fixed for a checker's lifetime.
-_MODEL_INFO: Final = derived("rules.model_info", ())
-_CALL_COST: Final = derived("rules.min_call_cost", ())
-
-
 def _info(ctx: CheckContext, agent: m.Agent) -> ModelInfo | None:
-    name = agent.model or ctx.meta.defaults.model  # fx.agent_model, inlined: runs per agent
-    if not name:
-        return None
-    memo: dict[str, ModelInfo | None] = ctx.cache.setdefault(_MODEL_INFO, {})
-    if name not in memo:
-        memo[name] = ctx.catalog.get(name)
-    return memo[name]
+    return model_info(ctx, agent.model or ctx.meta.defaults.model)  # fx.agent_model, inlined
 
 
-def _allowed(ctx: CheckContext) -> set[str] | None:
-    allowed = ctx.meta.policy.allowed_models
-    if allowed is None:
-        return None
-    return {ctx.catalog.resolve_alias(x) or x for x in allowed}
+# What R26 suggests for a delegate's tier and family: the catalog alone and the policy.
+_R26_PICK: Final = derived("rules.r26_pick", (b.TRIGGER_META,))
+_CALL_COST: Final = derived("rules.min_call_cost", ())  # the catalog is fixed for a checker
 
 
 # ---------------------------------------------------------------- R24
@@ -82,17 +70,17 @@ Fix: pick a catalog model from the allowlist (`roster models` lists them):
     applies_to=(m.Agent,), reads=(b.READS_META,),
 )
 def known_model(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = agent_of(ctx, node_id)
-    if agent is None:
+    facts = agent_facts(ctx, node_id)
+    if facts is None:
         return []
-    name = fx.agent_model(agent, ctx.meta)
+    agent, name = facts.agent, facts.model
     if not name:
         return [RULE_R24.finding(
             f"agent '{node_id}' has no model (none on the agent, none under defaults)",
             f"set `model:` on agents.{node_id} or `defaults.model`.",
             (node_id,), ("agents", node_id),
         )]
-    info = ctx.catalog.get(name)
+    info = facts.info
     if info is None:
         close = ctx.catalog.suggest(name)
         hint = f"; did you mean {', '.join(repr(x) for x in close)}?" if close else ""
@@ -101,7 +89,7 @@ def known_model(ctx: CheckContext, node_id: str) -> list[Finding]:
             "use a model id or alias from the catalog (`roster models` lists them).",
             (node_id,), _model_path(agent),
         )]
-    allowed = _allowed(ctx)
+    allowed = allowed_models(ctx)
     if allowed is not None and info.id not in allowed:
         return [RULE_R24.finding(
             f"agent '{node_id}' uses model '{name}', which policy.allowed_models does not allow",
@@ -137,10 +125,11 @@ Fix: move to the current model of the same family and re-run your tests:
     applies_to=(m.Agent,), reads=(b.READS_META,),
 )
 def deprecated_model(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = agent_of(ctx, node_id)
-    info = _info(ctx, agent) if agent is not None else None
-    if agent is None or info is None or not info.deprecated:
+    facts = agent_facts(ctx, node_id)
+    info = facts.info if facts is not None else None
+    if facts is None or info is None or not info.deprecated:
         return []
+    agent = facts.agent
     newer = [x for x in ctx.catalog.models() if x.family == info.family and not x.deprecated]
     newer.sort(key=lambda x: (x.tier != info.tier, -(x.tier), x.released or "", x.id))
     hint = f" such as {newer[0].id}" if newer else ""
@@ -183,11 +172,12 @@ Fix: give the orchestrator at least the tier of its best delegate:
     applies_to=(m.Agent,),
 )
 def orchestrator_tier(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = agent_of(ctx, node_id)
-    edges = ctx.delegates(node_id) if agent is not None else []
-    info = _info(ctx, agent) if agent is not None and edges else None
-    if agent is None or info is None:
+    edges = ctx.delegates(node_id)
+    facts = agent_facts(ctx, node_id) if edges else None
+    info = facts.info if facts is not None else None
+    if facts is None or info is None:
         return []
+    agent = facts.agent
     above = []
     for edge in edges:
         delegate = ctx.agent(edge.target)
@@ -199,11 +189,7 @@ def orchestrator_tier(ctx: CheckContext, node_id: str) -> list[Finding]:
     if not above:
         return []
     best = max(above, key=lambda x: (x[1].tier, x[0]))[1]
-    allowed = _allowed(ctx)  # suggest only a current model the policy allows (R24, R25)
-    fits = [x for x in ctx.catalog.models() if x.tier >= best.tier and not x.deprecated
-            and (allowed is None or x.id in allowed)]
-    pick = min(fits, key=lambda x: (x.family != best.family, x.tier, x.prices.output, x.id),
-               default=None)
+    pick = _r26_pick(ctx, best)
     return [RULE_R26.finding(
         f"orchestrator '{node_id}' runs on {info.id} ({info.tier_name}) but delegates to "
         f"{some(x for x, _ in above)} on a higher tier ({best.tier_name})",
@@ -211,6 +197,22 @@ def orchestrator_tier(ctx: CheckContext, node_id: str) -> list[Finding]:
         + (f" (e.g. {pick.id})." if pick is not None else "."),
         (node_id, *(x for x, _ in above)), _model_path(agent),
     )]
+
+
+def _r26_pick(ctx: CheckContext, best: ModelInfo) -> ModelInfo | None:
+    """The model R26 suggests for an orchestrator whose best delegate runs on `best`: a
+    current model the policy allows (R24, R25) of that tier or higher, same family first."""
+    memo: dict[tuple[int, str], ModelInfo | None] | None = ctx.cache.get(_R26_PICK)
+    if memo is None:
+        memo = ctx.cache[_R26_PICK] = {}
+    key = (best.tier, best.family)
+    if key not in memo:
+        allowed = allowed_models(ctx)
+        fits = [x for x in ctx.catalog.models() if x.tier >= best.tier and not x.deprecated
+                and (allowed is None or x.id in allowed)]
+        memo[key] = min(fits, key=lambda x: (x.family != best.family, x.tier, x.prices.output,
+                                             x.id), default=None)
+    return memo[key]
 
 
 RULE_R26: Final = RULES["R26"]
@@ -240,12 +242,10 @@ Fix: raise the budget, lower max_tokens_per_call, or use a cheaper model:
     applies_to=(m.Agent,), reads=(b.READS_META,),
 )
 def budget_pays(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = agent_of(ctx, node_id)
-    if agent is None:
+    facts = agent_facts(ctx, node_id)
+    if facts is None:
         return []
-    meta = ctx.meta
-    budget, tokens = fx.agent_budget(agent, meta), fx.agent_max_tokens(agent, meta)
-    info = _info(ctx, agent)
+    agent, budget, tokens, info = facts.agent, facts.budget_usd, facts.max_tokens, facts.info
     if budget is None or tokens is None or info is None:
         return []
     memo: dict[tuple[str, int], float] = ctx.cache.setdefault(_CALL_COST, {})
@@ -296,13 +296,13 @@ work really needs it:
     applies_to=(m.Agent,),
 )
 def premium_on_narrow(ctx: CheckContext, node_id: str) -> list[Finding]:
-    agent = agent_of(ctx, node_id)
-    info = _info(ctx, agent) if agent is not None else None
-    if agent is None or info is None or info.tier < PREMIUM_TIER or ctx.delegates(node_id):
+    facts = agent_facts(ctx, node_id)
+    info = facts.info if facts is not None else None
+    if facts is None or info is None or info.tier < PREMIUM_TIER or ctx.delegates(node_id):
         return []
     if any(fx.grant_mode(edge) != "read" for edge, _ in live_grants(ctx, node_id)):
         return []
-    allowed = _allowed(ctx)
+    allowed = allowed_models(ctx)
     cheaper = [x for x in ctx.catalog.models()
                if x.tier < info.tier and not x.deprecated and (allowed is None or x.id in allowed)]
     if cheaper:
@@ -317,7 +317,7 @@ def premium_on_narrow(ctx: CheckContext, node_id: str) -> list[Finding]:
     return [RULE_R28.finding(
         f"agent '{node_id}' runs on {info.id} ({info.tier_name}) but only reads and delegates "
         f"to nobody{hint}",
-        fix, (node_id,), _model_path(agent),
+        fix, (node_id,), _model_path(facts.agent),
     )]
 
 

@@ -4,21 +4,22 @@ R15 runs `runtime.secrets.scanner.scan_value` over the roster's data as it would
 written: per node (the node's own YAML, including an agent's grants) so that after an
 edit only the touched nodes are scanned again, plus a small roster pass over the
 settings (name, description, providers, acknowledgements, extensions) re-run when they
-change. Most nodes hold no secret, so each node is first proved clean in one pass: every
-string in it (and its grants) joined into one text for `scan_text`, plus the
-credential-name test of each value (see `_provably_clean`); only a node that fails that
-proof is encoded with `io.to_data` and walked field by field to name the spot. No state
-is kept between checks: the incremental checker re-runs R15 only for a node whose own
-value or outgoing edges changed (its scope is `own`). Messages name the
-field and the kind of secret, never the value; a hit inside a mapping key points at the
-key's parent. R16 keeps one credential from being shared between a tainted agent's
-tool and an untainted agent's high-impact tool, and keeps Anthropic admin keys out of
-the runtime.
+change. Most nodes hold no secret, so nodes are first proved clean from their strings
+(and their grants'), plus the credential-name test of each value: in a full check all
+nodes at once, with one `scan_text` over every distinct string of the roster (`_batch`,
+`runtime.secrets.proof.clean_groups`), after an edit each re-checked node on its own
+(`_provably_clean`); only a node that fails that proof is encoded with `io.to_data` and
+walked field by field to name the spot. No state is kept between checks: the
+incremental checker re-runs R15 only for a node whose own value or outgoing edges
+changed (its scope is `own`). Messages name the field and the kind of secret, never
+the value; a hit inside a mapping key points at the key's parent. R16 keeps one
+credential from being shared between a tainted agent's tool and an untainted agent's
+high-impact tool, and keeps Anthropic admin keys out of the runtime.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from runtime.roster import model as m
@@ -30,7 +31,7 @@ from runtime.roster.checks.rules.gates import tool_facts
 from runtime.roster.codec import RosterContent
 from runtime.roster.errors import format_path
 from runtime.roster.io import to_data
-from runtime.secrets.proof import strings_of
+from runtime.secrets.proof import clean_groups, strings_of
 from runtime.secrets.scanner import SecretHit, is_reference, scan_text, scan_value
 
 _EMPTY_META: Final = m.RosterMeta()
@@ -86,22 +87,64 @@ def _findings(rule: Rule, hits: Iterable[SecretHit], subject: str | None) -> lis
     return out
 
 
-def _provably_clean(node: m.Node, edges: tuple[m.Edge, ...]) -> bool:
-    """True if `scan_value` of the node's YAML would find nothing, decided without encoding
-    it: see `runtime.secrets.proof.strings_of` for why the joined text is a safe proxy."""
+def _node_strings(node: m.Node, edges: Sequence[m.Edge]) -> list[str] | None:
+    """Every string of the node's YAML (with an agent's grants), collected without encoding
+    it, or None when the joined strings are no proof (see `runtime.secrets.proof`)."""
     texts: list[str] = []
     if not strings_of(node, texts):
-        return False
+        return None
     append = texts.append
     for edge in edges:  # inlined: its source is the node, its kind a constant
         append(edge.target)
         for value in (edge.mode, edge.approval, edge.purpose):
             if value is not None:
-                if not isinstance(value, str):
-                    return False  # not what the loader makes: let the full walk judge
+                if type(value) is not str:
+                    return None  # not what the loader makes: let the full walk judge
                 append(value)
-    joined = "\n".join(dict.fromkeys(texts))  # a repeated string adds no hit
-    return "-----" not in joined and not scan_text(joined)
+    return texts
+
+
+def _own_edges(ctx: CheckContext, node_id: str) -> list[m.Edge]:
+    table = ctx.index.out.get(node_id)
+    return [e for bucket in table.values() for e in bucket] if table else []
+
+
+def _provably_clean(node: m.Node, edges: Sequence[m.Edge]) -> bool:
+    """True if `scan_value` of the node's YAML would find nothing, decided without encoding
+    it: see `runtime.secrets.proof` for why the joined strings are a safe proxy."""
+    texts = _node_strings(node, edges)
+    return texts is not None and bool(clean_groups({node.id: texts}))
+
+
+# This run's batch proof: (the nodes it covered, those it proved clean). A cache entry
+# for one run only (not `derived`): an incremental run builds its own.
+_BATCH: Final = "R15.batch"
+# Below this many nodes in play, each node is proved on its own when it is checked.
+_BATCH_MIN: Final = 64
+
+
+def _batch(ctx: CheckContext) -> tuple[frozenset[str], frozenset[str]]:
+    """One `clean_groups` call over every node this run may check: all of them in a
+    one-off check, the touched ones in an incremental run that touched at least half of
+    the roster (its first run). Covers nothing otherwise: an ordinary edit touches the
+    neighbours of a node too (hundreds for a popular tool), of which R15 re-checks only
+    the nodes whose own value or grants changed, so each of those is proved on its own."""
+    found: tuple[frozenset[str], frozenset[str]] | None = ctx.cache.get(_BATCH)
+    if found is not None:
+        return found
+    nodes, out, touched = ctx.nodes, ctx.index.out, ctx.touched
+    batch = nodes.keys() if touched is None else touched & nodes.keys()
+    groups: dict[str, list[str]] = {}
+    if len(batch) >= _BATCH_MIN and len(batch) * 2 >= len(nodes):
+        for node_id in batch:
+            table = out.get(node_id)
+            texts = _node_strings(
+                nodes[node_id], [e for bucket in table.values() for e in bucket] if table else ())
+            if texts is not None:
+                groups[node_id] = texts
+    found = ctx.cache[_BATCH] = (frozenset(batch) if groups else frozenset(),
+                                 frozenset(clean_groups(groups)))
+    return found
 
 
 def scan_node(ctx: CheckContext, node_id: str) -> Iterable[Finding]:
@@ -109,9 +152,11 @@ def scan_node(ctx: CheckContext, node_id: str) -> Iterable[Finding]:
     node = ctx.nodes.get(node_id)
     if node is None:
         return ()
-    table = ctx.index.out.get(node_id)
-    edges = tuple(e for bucket in table.values() for e in bucket) if table else ()
-    if _provably_clean(node, edges):
+    covered, clean = _batch(ctx)
+    if node_id in clean:
+        return ()
+    edges = _own_edges(ctx, node_id)
+    if node_id not in covered and _provably_clean(node, edges):
         return ()
     section = m.section_of(node)
     content = RosterContent(_EMPTY_META, {node_id: node}, {e.id: e for e in edges})

@@ -1,4 +1,4 @@
-"""Graph structure: R02 reachability, R03 bounded delegation, R04 fan-out bound.
+"""Graph structure: R03 bounded delegation, R04 fan-out bound (R02 reachability: reach.py).
 
 All three are roster scope and run on every full check, so they stay linear:
 plain breadth-first search and Kahn's algorithm over the context's adjacency
@@ -7,288 +7,31 @@ order. When the delegation graph has a cycle, the longest path and the
 fan-out are taken over its strongly connected components (Tarjan's algorithm,
 computed once per analysis), and networkx's `simple_cycles` enumerates (at
 most 50) cycles of the edges without `max_rounds`, if there are any.
-`delegation(ctx)` is shared with R20 and the budget arithmetic (limits.py)
-and is a derived structure: an incremental checker keeps it until a
-delegation edge, a node, an agent or the settings change.
+`delegation(ctx)` (delegation.py) is shared with R20 and the budget arithmetic
+(limits.py); an incremental checker keeps it until a delegation edge, a node, an
+agent's parallelism or the settings change, and then updates it from the edit.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import deque
-from dataclasses import dataclass
 from typing import Final
 
 from runtime.roster import effective as fx
-from runtime.roster import model as m
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Path, Severity, roster_rule
-from runtime.roster.checks.context import CheckContext, derived
-from runtime.roster.checks.rules.gates import list_edge_path, some
+from runtime.roster.checks.context import TRIGGER_AGENT_PARALLEL, CheckContext
+from runtime.roster.checks.rules import reach  # noqa: F401  (registers R02 first)
+from runtime.roster.checks.rules.delegation import Delegation, delegation
+from runtime.roster.checks.rules.delegation import kahn as _kahn
+from runtime.roster.checks.rules.delegation import (  # noqa: F401  (tests import it here)
+    strongly_connected as _strongly_connected,
+)
+from runtime.roster.checks.rules.gates import list_edge_path
 
 MAX_CYCLES: Final = 50
-WIDTH_CAP: Final = 10**9
-_KEY: Final = derived(
-    "rules.delegation", (b.TRIGGER_DELEGATION, b.TRIGGER_NODES, b.TRIGGER_META, b.TRIGGER_AGENT))
 
-
-@dataclass(slots=True)
-class Delegation:
-    """The delegation subgraph over existing agents, analysed once per check run."""
-
-    children: dict[str, list[m.Edge]]
-    order: list[str]  # Kahn order of the acyclic part (all agents when `cyclic` is False)
-    cyclic: bool
-    width: dict[str, int]  # worst-case concurrent instances, from the entry agents
-    parent: dict[str, str]  # where each agent's worst width came from
-    components: Components | None = None  # strongly connected components, when cyclic
-
-
-def _kahn(nodes: list[str], children: dict[str, list[m.Edge]]) -> list[str]:
-    indegree = dict.fromkeys(nodes, 0)
-    for edges in children.values():
-        for edge in edges:
-            indegree[edge.target] += 1
-    queue = deque(n for n in nodes if indegree[n] == 0)
-    order = []
-    while queue:
-        node = queue.popleft()
-        order.append(node)
-        for edge in children[node]:
-            indegree[edge.target] -= 1
-            if indegree[edge.target] == 0:
-                queue.append(edge.target)
-    return order
-
-
-def delegation(ctx: CheckContext) -> Delegation:
-    cached = ctx.cache.get(_KEY)
-    if isinstance(cached, Delegation):
-        return cached
-    agents = {a.id: a for a in ctx.agents()}
-    children = {
-        a: [e for e in ctx.delegates(a) if e.target in agents and e.target != a] for a in agents
-    }
-    order = _kahn(list(agents), children)
-    cyclic = len(order) != len(agents)
-    width: dict[str, int] = {}
-    parent: dict[str, str] = {}
-    entries = [x for x in ctx.meta.entry if x in agents]
-    if not cyclic:
-        for x in entries:
-            width[x] = 1
-        for node in order:
-            here = width.get(node, 0)
-            if not here:
-                continue
-            spread = min(here * fx.agent_parallel(agents[node], ctx.meta), WIDTH_CAP)
-            for edge in children[node]:
-                best = width.get(edge.target, 0)
-                if spread > best or (spread == best and node < parent.get(edge.target, node)):
-                    width[edge.target], parent[edge.target] = spread, node
-    components = None
-    if cyclic:
-        components = _components(children)
-        width, parent = _cyclic_width(ctx, agents, children, components, entries)
-    result = Delegation(children, order, cyclic, width, parent, components)
-    ctx.cache[_KEY] = result
-    return result
-
-
-def _cyclic_width(
-    ctx: CheckContext, agents: dict[str, m.Agent], children: dict[str, list[m.Edge]],
-    components: Components, entries: list[str],
-) -> tuple[dict[str, int], dict[str, str]]:
-    """Fan-out over strongly connected components; a component multiplies by all its members."""
-    comp, members, dag = components
-    scc_width: dict[int, int] = {comp[x]: 1 for x in entries}
-    came: dict[int, str] = {}
-    for c in _kahn_ints(len(members), dag):
-        here = scc_width.get(c, 0)
-        if not here:
-            continue
-        factor = 1
-        for x in members[c]:
-            factor = min(factor * fx.agent_parallel(agents[x], ctx.meta), WIDTH_CAP)
-        for d, via in sorted(dag[c].items()):
-            spread = min(here * factor, WIDTH_CAP)
-            if spread > scc_width.get(d, 0):
-                scc_width[d], came[d] = spread, via
-    width = {x: scc_width.get(comp[x], 0) for x in agents}
-    # Each agent's parent is a real delegator of it, chosen by id so that the witness path
-    # does not depend on the order nodes are listed in: one from the component the width
-    # came through when there is one, else a delegator inside its own cycle.
-    delegators: dict[str, list[str]] = {}
-    for es in children.values():
-        for e in es:
-            delegators.setdefault(e.target, []).append(e.source)
-    parent: dict[str, str] = {}
-    for x in agents:
-        if comp[x] not in came:
-            continue
-        upstream = comp[came[comp[x]]]
-        direct = [d for d in delegators.get(x, []) if comp[d] == upstream]
-        inside = [d for d in delegators.get(x, []) if comp[d] == comp[x]]
-        chosen = min(direct) if direct else (min(inside) if inside else came[comp[x]])
-        parent[x] = chosen
-    return {x: w for x, w in width.items() if w}, parent
-
-
-Components = tuple[dict[str, int], list[list[str]], list[dict[int, str]]]
-
-
-def _strongly_connected(children: dict[str, list[m.Edge]]) -> list[list[str]]:
-    """Strongly connected components (Tarjan's algorithm, iterative), each sorted."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    found: list[list[str]] = []
-    counter = 0
-    for root in children:
-        if root in index:
-            continue
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(children[root]))]
-        while work:
-            node, edges = work[-1]
-            advanced = False
-            for edge in edges:
-                child = edge.target
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(children[child])))
-                    advanced = True
-                    break
-                if child in on_stack and index[child] < low[node]:
-                    low[node] = index[child]
-            if advanced:
-                continue
-            work.pop()
-            if work and low[node] < low[work[-1][0]]:
-                low[work[-1][0]] = low[node]
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                found.append(sorted(component))
-    return found
-
-
-def _components(children: dict[str, list[m.Edge]]) -> Components:
-    """Component of each agent, the members of each (sorted, components in member order)
-    and the condensation: for each component, the components it delegates to, each with
-    the smallest delegating id (so witnesses do not depend on the order of the file)."""
-    members = sorted(_strongly_connected(children))
-    comp = {x: i for i, c in enumerate(members) for x in c}
-    dag: list[dict[int, str]] = [{} for _ in members]
-    for es in children.values():
-        for e in es:
-            if comp[e.source] != comp[e.target]:
-                current = dag[comp[e.source]].get(comp[e.target])
-                if current is None or e.source < current:  # by id: independent of order
-                    dag[comp[e.source]][comp[e.target]] = e.source
-    return comp, members, dag
-
-
-def _kahn_ints(count: int, dag: list[dict[int, str]]) -> list[int]:
-    indegree = [0] * count
-    for out in dag:
-        for d in out:
-            indegree[d] += 1
-    queue = deque(i for i in range(count) if indegree[i] == 0)
-    order = []
-    while queue:
-        c = queue.popleft()
-        order.append(c)
-        for d in dag[c]:
-            indegree[d] -= 1
-            if indegree[d] == 0:
-                queue.append(d)
-    return order
-
-
-# ---------------------------------------------------------------- R02
-
-R02_EXPLAIN = """
-Checks that the roster names at least one entry agent (`entry:`), and that
-every agent, tool, human and MCP server can be reached from an entry: through
-delegation, tool grants and escalation, from a tool to its server and from a
-human to their backup. Anything else can never run: dead configuration that
-still has to be reviewed, and hidden attack surface if someone wires it up.
-
-Why: OWASP LLM06 Excessive Agency, excessive functionality: tools and agents
-the task does not need should not exist.
-
-Fix: connect the node, add its agent to `entry`, or delete it:
-
-    entry: [lead]
-    agents:
-      lead:
-        delegates_to: [orphan]
-"""
-
-
-@roster_rule(
-    "R02", "Everything is reachable from an entry agent", Severity.WARNING, R02_EXPLAIN,
-    (b.TRIGGER_DELEGATION, b.TRIGGER_TOOL_ACCESS, b.TRIGGER_ESCALATION, b.TRIGGER_NODES,
-     b.TRIGGER_META, b.TRIGGER_TOOL, b.TRIGGER_HUMAN),
-    ("OWASP LLM06 excessive functionality",),
-)
-def reachability(ctx: CheckContext) -> list[Finding]:
-    entries = [x for x in ctx.meta.entry if ctx.agent(x) is not None]
-    if not entries:
-        agents = sorted(a.id for a in ctx.agents())
-        if not agents:
-            return []
-        return [RULE_R02.finding(
-            "the roster has no entry agent, so no agent can ever receive a task",
-            f"add `entry: [{agents[0]}]` (the agents that accept tasks from outside).",
-            (), ("entry",),
-        )]
-    seen = set(entries)
-    queue = deque(entries)
-    nodes, out = ctx.nodes, ctx.index.out
-    empty: dict[m.EdgeKind, list[m.Edge]] = {}
-    while queue:
-        node_id = queue.popleft()
-        for bucket in out.get(node_id, empty).values():
-            for edge in bucket:
-                x = edge.target
-                if x not in seen and x in nodes:
-                    seen.add(x)
-                    queue.append(x)
-        node = nodes.get(node_id)
-        ref = (node.server if node.__class__ is m.Tool else
-               node.backup if node.__class__ is m.Human else None)
-        if ref and ref not in seen and ref in nodes:
-            seen.add(ref)
-            queue.append(ref)
-    found = []
-    for node in nodes.values():
-        if node.id in seen or isinstance(node, m.Placeholder):
-            continue
-        what = node.node_type.value.replace("_", " ")
-        found.append(RULE_R02.finding(
-            f"{what} '{node.id}' cannot be reached from the entry agents ({some(entries)})",
-            f"connect '{node.id}' to an agent reachable from an entry, add it to `entry` if it is "
-            "an agent that takes outside tasks, or delete it.",
-            (node.id,), (m.section_of(node), node.id),
-        ))
-    return found
-
-
-RULE_R02: Final = RULES["R02"]
 
 # ---------------------------------------------------------------- R03
 
@@ -339,6 +82,8 @@ def bounded_delegation(ctx: CheckContext) -> list[Finding]:
 
 
 def _unbounded_cycles(ctx: CheckContext, info: Delegation) -> list[Finding]:
+    if not _loose_inside(info):
+        return []
     loose = {a: [e for e in es if e.max_rounds is None] for a, es in info.children.items()}
     left = set(loose) - set(_kahn(list(loose), loose))
     if not left:
@@ -365,6 +110,24 @@ def _unbounded_cycles(ctx: CheckContext, info: Delegation) -> list[Finding]:
             list_edge_path(ctx, back),
         ))
     return out
+
+
+def _loose_inside(info: Delegation) -> bool:
+    """Whether the edges without max_rounds close a cycle. Every cycle lies inside one
+    strongly connected component, so each component with more than one member is
+    peeled (Kahn's algorithm over its own loose edges) instead of the whole graph:
+    when none keeps a member, no cycle is unbounded (the common case)."""
+    if info.components is None:
+        return True
+    comp, members, _ = info.components
+    for c, group in enumerate(members):
+        if len(group) < 2:
+            continue
+        inner = {x: [e for e in info.children[x] if e.max_rounds is None and comp[e.target] == c]
+                 for x in group}
+        if len(_kahn(group, inner)) < len(group):
+            return True
+    return False
 
 
 def _depths(ctx: CheckContext, info: Delegation) -> dict[str, int]:
@@ -406,13 +169,18 @@ def _longest_chain_cyclic(info: Delegation) -> list[str]:
     _, members, dag = info.components
     best: dict[int, int] = {}
     prev: dict[int, int] = {}
-    for c in _kahn_ints(len(members), dag):
-        here = best.get(c, 0) + len(members[c]) - 1
-        for d in dag[c]:
-            if here + 1 > best.get(d, 0):
-                best[d], prev[d] = here + 1, c
-    ends = {c: best.get(c, 0) + len(members[c]) - 1 for c in range(len(members))}
-    c = max(ends, key=lambda x: (ends[x], members[x]))
+    get = best.get
+    for c in info.comp_order:  # every delegation edit at L: kept tight
+        out = dag[c]
+        if not out:
+            continue
+        after = get(c, 0) + len(members[c])
+        for d in out:
+            if after > get(d, 0):
+                best[d], prev[d] = after, c
+    ends = [get(c, 0) + len(group) - 1 for c, group in enumerate(members)]
+    top = max(ends)  # the longest, ties broken by the largest member list
+    c = max((x for x, end in enumerate(ends) if end == top), key=members.__getitem__)
     order = [c]
     while order[-1] in prev:
         order.append(prev[order[-1]])
@@ -448,7 +216,7 @@ limit if the machine and the budget allow it:
 
 @roster_rule(
     "R04", "Fan-out is bounded", Severity.WARNING, R04_EXPLAIN,
-    (b.TRIGGER_DELEGATION, b.TRIGGER_NODES, b.TRIGGER_META, b.TRIGGER_AGENT),
+    (b.TRIGGER_DELEGATION, b.TRIGGER_NODES, b.TRIGGER_META, TRIGGER_AGENT_PARALLEL),
     ("OWASP LLM10", "OWASP ASI08"),
 )
 def fan_out(ctx: CheckContext) -> list[Finding]:

@@ -19,8 +19,8 @@ from runtime.roster import effective as fx
 from runtime.roster import model as m
 from runtime.roster.checks import base as b
 from runtime.roster.checks.base import RULES, Finding, Severity, node_rule, roster_rule
-from runtime.roster.checks.context import CheckContext
-from runtime.roster.checks.memo import finding_memo, memoised
+from runtime.roster.checks.context import CheckContext, keyed
+from runtime.roster.checks.memo import Built, by_owner, changed_keys, owners_memo
 from runtime.roster.checks.rules.closures import closure
 from runtime.roster.checks.rules.gates import ToolFacts, agent_of, list_edge_path, live_grants, some
 
@@ -85,6 +85,26 @@ def _constrained(schema: Any, depth: int) -> bool:
         else:
             return False
     return True
+
+
+_QUARANTINE: Final = keyed("flow.quarantine", (b.TRIGGER_META,))
+
+
+def quarantine_memo(ctx: CheckContext) -> dict[str, bool]:
+    """The per-agent memo behind `quarantined` (a keyed cache: kept across incremental
+    runs but for the agents an edit touched), for loops that read it directly."""
+    memo: dict[str, bool] = ctx.cache.setdefault(_QUARANTINE, {})
+    return memo
+
+
+def quarantined(ctx: CheckContext, agent_id: str) -> bool:
+    """R08's quarantine test (memoised), so taint and data flow agree on it."""
+    memo = quarantine_memo(ctx)
+    found = memo.get(agent_id)
+    if found is None:
+        agent = ctx.agent(agent_id)
+        found = memo[agent_id] = agent is not None and is_quarantine(agent.output_schema)
+    return found
 
 
 def _leg_c(edge: m.Edge, facts: ToolFacts) -> bool:
@@ -204,17 +224,23 @@ def _taint(ctx: CheckContext) -> dict[str, tuple[str, ...]]:
                 break
     reached: dict[str, tuple[str, ...]] = {}
     queue = deque(sources.items())
-    while queue:
+    memo = quarantine_memo(ctx)
+    inc, nodes, kind, agent_type = ctx.index.inc, ctx.nodes, m.EdgeKind.DELEGATION, m.Agent
+    empty: dict[m.EdgeKind, list[m.Edge]] = {}
+    while queue:  # breadth first: the chains are the first ones found (kept tight)
         agent_id, chain = queue.popleft()
-        node = ctx.agent(agent_id)
-        if node is None or is_quarantine(node.output_schema):
+        stop = memo.get(agent_id)
+        if stop is None:
+            stop = quarantined(ctx, agent_id)
+        if stop or nodes.get(agent_id).__class__ is not agent_type:
             continue
-        for edge in ctx.delegators(agent_id):
-            if edge.source in reached or ctx.agent(edge.source) is None:
+        for edge in inc.get(agent_id, empty).get(kind, ()):
+            source = edge.source
+            if source in reached or nodes.get(source).__class__ is not agent_type:
                 continue
-            reached[edge.source] = (edge.source, *chain)
-            if edge.source not in sources:
-                queue.append((edge.source, reached[edge.source]))
+            found = reached[source] = (source, *chain)
+            if source not in sources:
+                queue.append((source, found))
     return reached
 
 
@@ -225,12 +251,19 @@ def _taint(ctx: CheckContext) -> dict[str, tuple[str, ...]]:
     ("OWASP LLM01", "OWASP Agentic T6, T12", "OWASP ASI01, ASI07", "dual LLM pattern"),
 )
 def taint_across_delegation(ctx: CheckContext) -> list[Finding]:
-    out: list[Finding] = []
-    for agent_id, chain in taint(ctx).items():
-        # an agent's findings read its live grants (its neighbourhood) and its chain (ids)
-        out.extend(memoised(ctx, _R08_MEMO, agent_id, chain, (), _tainted_agent,
-                            ctx, agent_id, chain))
-    return out
+    chains = taint(ctx)
+
+    def build(agent_id: str) -> Built:
+        # an agent's findings read its live grants (its neighbourhood) and its chain (ids):
+        # rebuilt when it is touched or its chain changed
+        chain = chains.get(agent_id)
+        if chain is None:
+            return None
+        tools = [edge.target for edge in ctx.grants(agent_id)]  # their facts
+        return tools, _tainted_agent(ctx, agent_id, chain)
+
+    return by_owner(ctx, _R08_OWNERS, lambda: list(chains), build, chains, changed_keys,
+                    fine=True)
 
 
 def _tainted_agent(ctx: CheckContext, agent_id: str, chain: tuple[str, ...]) -> list[Finding]:
@@ -254,7 +287,7 @@ def _tainted_agent(ctx: CheckContext, agent_id: str, chain: tuple[str, ...]) -> 
     return out
 
 
-_R08_MEMO: Final = finding_memo("R08")
+_R08_OWNERS: Final = owners_memo("R08")
 RULE_R08: Final = RULES["R08"]
 
 # ---------------------------------------------------------------- R09
@@ -289,38 +322,45 @@ Fix: gate v's grant, or let u hold the tool itself under its own review:
     ("OWASP Agentic T3", "OWASP ASI03"),
 )
 def confused_deputy(ctx: CheckContext) -> list[Finding]:
+    # per deputy: its findings read its grants and their tools' facts, its escalations
+    # (the humans' existence) and delegators, and the callers' own grants
+    return by_owner(ctx, _R09_OWNERS, lambda: list(ctx.index.inc),
+                    lambda deputy_id: _deputy(ctx, deputy_id), fine=True)
+
+
+def _deputy(ctx: CheckContext, deputy_id: str) -> Built:
+    deputy = agent_of(ctx, deputy_id)
+    incoming = ctx.index.inc.get(deputy_id)
+    if deputy is None or not incoming or not incoming.get(m.EdgeKind.DELEGATION):
+        return None
+    callers = [e for e in incoming[m.EdgeKind.DELEGATION] if agent_of(ctx, e.source) is not None]
     out: list[Finding] = []
     high = fx.RISK_ORDER["high"]
-    for deputy_id, incoming in ctx.index.inc.items():
-        deputy = agent_of(ctx, deputy_id)
-        if deputy is None or not incoming.get(m.EdgeKind.DELEGATION):
+    gated: bool | None = None
+    for edge, facts in live_grants(ctx, deputy.id):
+        if facts.high_impact:
+            if fx.grant_mode(edge) != "read":
+                continue  # R06's finding
+        elif fx.RISK_ORDER[fx.tool_risk(facts.tool)] < high:
             continue
-        callers = [e for e in incoming[m.EdgeKind.DELEGATION]
-                   if agent_of(ctx, e.source) is not None]
-        gated: bool | None = None
-        for edge, facts in live_grants(ctx, deputy.id):
-            if facts.high_impact:
-                if fx.grant_mode(edge) != "read":
-                    continue  # R06's finding
-            elif fx.RISK_ORDER[fx.tool_risk(facts.tool)] < high:
+        if gated is None:
+            gated = any(ctx.human(e.target) is not None for e in ctx.escalations(deputy.id))
+        if gated and fx.grant_approval(edge) == "ask":
+            continue
+        for call in callers:
+            if _may_use(ctx, call.source, edge.target):
                 continue
-            if gated is None:
-                gated = any(ctx.human(e.target) is not None for e in ctx.escalations(deputy.id))
-            if gated and fx.grant_approval(edge) == "ask":
-                continue
-            for call in callers:
-                if _may_use(ctx, call.source, edge.target):
-                    continue
-                out.append(RULE_R09.finding(
-                    f"agent '{call.source}' may not use '{edge.target}' itself but can reach it "
-                    f"by delegating to '{deputy.id}', whose grant has no human checkpoint",
-                    f"set `approval: ask` on agents.{deputy.id}.uses.{edge.target} and give "
-                    f"'{deputy.id}' an `escalates_to` human; or grant '{edge.target}' to "
-                    f"'{call.source}' directly under its own review.",
-                    (deputy.id, call.source, edge.target, edge.id, call.id),
-                    list_edge_path(ctx, edge),
-                ))
-    return out
+            out.append(RULE_R09.finding(
+                f"agent '{call.source}' may not use '{edge.target}' itself but can reach it "
+                f"by delegating to '{deputy.id}', whose grant has no human checkpoint",
+                f"set `approval: ask` on agents.{deputy.id}.uses.{edge.target} and give "
+                f"'{deputy.id}' an `escalates_to` human; or grant '{edge.target}' to "
+                f"'{call.source}' directly under its own review.",
+                (deputy.id, call.source, edge.target, edge.id, call.id),
+                list_edge_path(ctx, edge),
+            ))
+    tools = [edge.target for edge in ctx.grants(deputy_id)]  # their facts
+    return [*(call.source for call in callers), *tools], out
 
 
 def _may_use(ctx: CheckContext, agent_id: str, tool_id: str) -> bool:
@@ -328,3 +368,4 @@ def _may_use(ctx: CheckContext, agent_id: str, tool_id: str) -> bool:
 
 
 RULE_R09: Final = RULES["R09"]
+_R09_OWNERS: Final = owners_memo("R09")
