@@ -27,6 +27,11 @@ everything (the loop never blocks on the network), and a batch wakes each
 waiting event loop once (one `call_soon_threadsafe` per batch and loop, not
 one per write).
 
+An inline commit never keeps the event loop waiting for another connection's write lock
+(a second process on the same journal, a reader upgrading): it waits at most
+`INLINE_BUSY_MS`, then rolls back and hands its batch to the writer thread, which waits
+as long as the journal's busy timeout allows.
+
 If a batch fails, each of its writes is retried in a transaction of its own so
 one bad write cannot lose the others; the failure goes to whoever awaited that
 write, or, for a posted write, is raised by the next `write` or `flush`.
@@ -46,6 +51,8 @@ Write = Callable[[sa.Connection], None]
 log = logging.getLogger(__name__)
 LINGER_S = 0.02  # inline mode: how long a posted write may wait for an awaited one
 CHECKPOINT_EVERY = 200  # SQLite: commits between two WAL checkpoints (on the thread)
+INLINE_BUSY_MS = 50  # SQLite: how long an inline commit waits for another writer's lock
+THREAD_BUSY_MS = 30_000  # ...and a commit on the writer thread (the journal's own setting)
 
 
 class JournalWriteError(RuntimeError):
@@ -78,10 +85,12 @@ class JournalWriter:
         self._thread: threading.Thread | None = None
         self._conn: sa.Connection | None = None
         self._fsync: bool | None = None  # the connection's synchronous setting (SQLite)
+        self._busy_ms: int | None = None  # the connection's busy timeout (SQLite)
         self._failed: BaseException | None = None  # of a posted write nobody awaited
         self.batches = 0  # committed transactions (for benchmarks and tests)
         self.writes = 0
         self.inline_batches = 0  # of which committed on the caller's thread
+        self.handed_over = 0  # inline batches given to the thread: another writer held the lock
         self.checkpoints = 0
         self._since_checkpoint = 0
         self._checkpoint_due = False
@@ -112,10 +121,19 @@ class JournalWriter:
                 return
         if self._commit_lock.acquire(blocking=False):
             try:
-                self._drain()
-                self.inline_batches += 1
+                with self._lock:
+                    batch, self._pending = self._pending, []
+                if batch and not self._commit(batch, inline=True):
+                    self._hand_back(batch)
+                    batch = []
+                elif batch:
+                    self.inline_batches += 1
             finally:
                 self._commit_lock.release()
+            if batch:
+                self._settle_others(batch, None)
+            else:
+                self._put_nothing()  # the thread commits what was handed back (or nothing)
         else:  # a commit is in progress on the thread: it takes these along
             self._put_nothing()
 
@@ -134,12 +152,13 @@ class JournalWriter:
                     batch, self._pending = self._pending, []
                     batch.append(item)
                 if any(i.fsync for i in batch):  # the thread's to commit: hand them back
-                    with self._lock:
-                        self._pending[:0] = batch[:-1]
+                    self._hand_back(batch[:-1])
                     batch = []
-                else:
-                    self._commit(batch)
+                elif self._commit(batch, inline=True):
                     self.inline_batches += 1
+                else:  # another connection holds the write lock: the thread waits, not us
+                    self._hand_back(batch[:-1])
+                    batch = []
             finally:
                 self._commit_lock.release()
             if batch:
@@ -172,6 +191,12 @@ class JournalWriter:
             self._conn = self._checkpointer = None
         with self._lock:
             self._stopping = False
+
+    def _hand_back(self, items: list[_Item]) -> None:
+        """Put uncommitted `items` back in front of the pending list, in their order."""
+        if items:
+            with self._lock:
+                self._pending[:0] = items
 
     def _put(self, item: _Item, *, urgent: bool) -> None:
         with self._lock:
@@ -225,10 +250,10 @@ class JournalWriter:
             self._commit(batch)
             self._settle_others(batch, None)
 
-    def _connection(self, fsync: bool) -> sa.Connection:
+    def _connection(self, fsync: bool, inline: bool = False) -> sa.Connection:
         if self._conn is None:
             self._conn = self._engine.connect()
-            self._fsync = None
+            self._fsync = self._busy_ms = None
             if self._sqlite:  # checkpoints (an fsync each) happen on the thread, not here
                 self._conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
                 self._conn.commit()
@@ -236,27 +261,39 @@ class JournalWriter:
             self._conn.exec_driver_sql(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
             self._conn.commit()
             self._fsync = fsync
+        busy = INLINE_BUSY_MS if inline else THREAD_BUSY_MS
+        if self._sqlite and busy != self._busy_ms:
+            self._conn.exec_driver_sql(f"PRAGMA busy_timeout={busy}")
+            self._conn.commit()
+            self._busy_ms = busy
         return self._conn
 
-    def _commit(self, items: list[_Item]) -> None:
-        """Commit `items` in one transaction, else one by one; errors land on the items."""
+    def _commit(self, items: list[_Item], *, inline: bool = False) -> bool:
+        """Commit `items` in one transaction, else one by one; errors land on the items.
+        `inline` (on an event loop's thread): False, with nothing committed, when another
+        connection kept the write lock past `INLINE_BUSY_MS`; the caller hands the batch
+        to the thread."""
         try:
-            conn = self._connection(any(i.fsync for i in items))
+            conn = self._connection(any(i.fsync for i in items), inline)
         except Exception as exc:  # no connection: nothing of the batch is committed
             for item in items:
                 self._failed_item(item, exc)
-            return
+            return True
         try:
             with conn.begin():
                 for item in items:
                     item.write(conn)
-        except Exception:  # one bad write: commit the others one by one
+        except Exception as exc:  # one bad write: commit the others one by one
+            if inline and _locked(exc):
+                self.handed_over += 1
+                return False
             for item in items:
                 self._commit_one(conn, item)
-            return
+            return True
         self.batches += 1
         self.writes += len(items)
         self._committed()
+        return True
 
     def _commit_one(self, conn: sa.Connection, item: _Item) -> None:
         try:
@@ -320,6 +357,12 @@ class JournalWriter:
 
 def _nothing(conn: sa.Connection) -> None:
     return None
+
+
+def _locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (or busy): another connection holds the write lock."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, sa.exc.OperationalError) and ("locked" in text or "busy" in text)
 
 
 def _settle(items: list[_Item]) -> None:

@@ -276,3 +276,62 @@ def test_the_thread_wakes_a_waiting_loop_once_per_batch(tmp_path: Path) -> None:
         assert 1 <= wakes <= store.writer.batches < 100
     finally:
         store.close()
+
+
+def test_an_inline_commit_never_waits_on_the_loop_for_another_writers_lock(
+        inline: jn.Journal, tmp_path: Path) -> None:
+    """Another connection (a second process on the same journal) holds the write lock for
+    0.4 s: the awaited write waits for it on the writer thread, and the event loop keeps
+    running meanwhile; nothing is lost or reordered."""
+    import sqlite3
+    import threading
+
+    other = sqlite3.connect(tmp_path / "runs.db", isolation_level=None,
+                            check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # the write lock, held
+    released = threading.Timer(0.4, lambda: other.execute("COMMIT"))
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            ticks.append(loop.time())
+            await asyncio.sleep(0.01)
+
+    async def main() -> None:
+        beat = asyncio.ensure_future(ticker())
+        await asyncio.sleep(0)
+        inline.writer.post(insert(1))
+        released.start()
+        await inline.writer.write(insert(2))
+        beat.cancel()
+        assert keys(inline) == [1, 2]
+
+    asyncio.run(main())
+    released.join()
+    other.close()
+    assert inline.writer.handed_over >= 1, "the locked batch went to the thread"
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert len(ticks) >= 10, "the loop ran while the lock was held"
+    assert max(gaps) < 0.25, f"the event loop stalled for {max(gaps):.2f} s"
+
+
+def test_after_a_hand_over_inline_commits_resume(inline: jn.Journal, tmp_path: Path) -> None:
+    import sqlite3
+
+    other = sqlite3.connect(tmp_path / "runs.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def main() -> None:
+        pending = asyncio.ensure_future(inline.writer.write(insert(1)))
+        await asyncio.sleep(0.2)
+        assert not pending.done(), "the lock is still held"
+        other.execute("COMMIT")
+        await pending
+        before = inline.writer.inline_batches
+        await inline.writer.write(insert(2))
+        assert inline.writer.inline_batches == before + 1
+        assert keys(inline) == [1, 2]
+
+    asyncio.run(main())
+    other.close()
