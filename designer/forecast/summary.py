@@ -21,22 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from runtime.forecast import Estimate, Forecast, compare
-from runtime.forecast.render import delta_cells, duration, number, usd
+from runtime.forecast.render import delta_cells, shower
 
 WORSE = QColor("#fde2e1")
 BETTER = QColor("#dcfce7")
 
 
 def show(value: float, unit: str) -> str:
-    if math.isnan(value):
-        return "—"
-    if unit == "usd":
-        return usd(value)
-    if unit == "s":
-        return duration(value)
-    if unit == "share":
-        return f"{value:.1%}"
-    return number(value)
+    return "—" if math.isnan(value) else shower(unit)(value)
 
 
 def interval(e: Estimate, unit: str) -> str:

@@ -51,7 +51,7 @@ def _share(x: float) -> str:
     return f"{x:.1%}"
 
 
-def _shower(unit: str, like: float | None = None) -> Callable[[float], str]:
+def shower(unit: str, like: float | None = None) -> Callable[[float], str]:
     """How to print a value of `unit` ("usd", "s", "share", "per_day"); durations in the
     unit that suits `like` when given."""
     if unit == "s":
@@ -61,7 +61,7 @@ def _shower(unit: str, like: float | None = None) -> Callable[[float], str]:
 
 
 def _with_ci(e: Estimate, fmt: str) -> str:
-    show = _shower(fmt)
+    show = shower(fmt)
     if math.isnan(e.low):
         return show(e.value)
     return f"{show(e.value)} [{show(max(e.low, 0.0))} – {show(e.high)}]"
@@ -129,7 +129,7 @@ def delta_cells(r: DeltaRow) -> tuple[str, str, str, str]:
     """Baseline, what-if, change and relative change of one row, as text. The three
     numbers share a unit; a change of a share is in percentage points (pp), so it is never
     mistaken for the relative change beside it; no change reads "±0"."""
-    show = _shower(r.unit, like=max(abs(r.a), abs(r.b)))
+    show = shower(r.unit, like=max(abs(r.a), abs(r.b)))
     tiny = abs(r.delta) <= 1e-9 * max(abs(r.a), abs(r.b), 1e-12)
     sign = "±" if tiny else "+" if r.delta > 0 else "-"
     size = 0.0 if tiny else abs(r.delta)

@@ -13,6 +13,7 @@ everything and wakes each waiting loop once per batch).
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -311,7 +312,7 @@ def test_an_inline_commit_never_waits_on_the_loop_for_another_writers_lock(
     released.join()
     other.close()
     assert inline.writer.handed_over >= 1, "the locked batch went to the thread"
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) >= 10, "the loop ran while the lock was held"
     assert max(gaps) < 0.25, f"the event loop stalled for {max(gaps):.2f} s"
 
